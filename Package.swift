@@ -1,0 +1,51 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+let package = Package(
+    name: "Crosswire",
+    platforms: [.macOS(.v15), .iOS(.v18)],
+    products: [
+        .library(name: "Crosswire", targets: ["Crosswire"]),
+        .library(name: "CrosswireCrypto", targets: ["CrosswireCrypto"]),
+        .library(name: "CrosswireWire", targets: ["CrosswireWire"]),
+        .executable(name: "crosswire", targets: ["crosswire"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-crypto.git", exact: "4.5.2"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/attaswift/BigInt.git", from: "6.0.1"),
+    ],
+    targets: [
+        // libsodium, found through pkg-config (apt: libsodium-dev). Only CrosswireCrypto imports it.
+        .systemLibrary(
+            name: "CSodium",
+            pkgConfig: "libsodium",
+            providers: [.apt(["libsodium-dev"]), .brew(["libsodium"])]
+        ),
+        // The only module that touches C or swift-crypto.
+        .target(
+            name: "CrosswireCrypto",
+            dependencies: [
+                "CSodium",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "CryptoExtras", package: "swift-crypto"),
+                .product(name: "BigInt", package: "BigInt"),
+            ]
+        ),
+        // Pure byte codec: no cryptography, the fuzzing surface.
+        .target(name: "CrosswireWire"),
+        // The protocol: identity, prekeys, handshake, ratchet, session, groups, envelope, vectors.
+        .target(name: "Crosswire", dependencies: ["CrosswireCrypto", "CrosswireWire"]),
+        .executableTarget(
+            name: "crosswire",
+            dependencies: [
+                "Crosswire",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .testTarget(name: "CrosswireCryptoTests", dependencies: ["CrosswireCrypto"]),
+        .testTarget(name: "CrosswireWireTests", dependencies: ["CrosswireWire"]),
+        .testTarget(name: "CrosswireTests", dependencies: ["Crosswire", "CrosswireCrypto"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

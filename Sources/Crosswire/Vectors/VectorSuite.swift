@@ -1,0 +1,37 @@
+import Foundation
+
+/// Every vector file Crosswire checks: its own JSON files at the top of `Vectors/` and the Wycheproof
+/// files it uses in `Vectors/wycheproof/`.
+public enum VectorSuite {
+    /// The files, in a fixed order, that `crosswire vectors verify` and the tests run.
+    public static func files(in directory: URL) throws -> [URL] {
+        let manager = FileManager.default
+        var urls: [URL] = []
+        for folder in [directory, directory.appendingPathComponent("wycheproof")] {
+            let names = try manager.contentsOfDirectory(atPath: folder.path)
+                .filter { $0.hasSuffix(".json") }
+                .sorted()
+            urls += names.map { folder.appendingPathComponent($0) }
+        }
+        return urls
+    }
+
+    public static func verify(directory: URL) throws -> [VectorReport] {
+        try files(in: directory).map { VectorRunner.run(try VectorFile(contentsOf: $0)) }
+    }
+
+    /// `Vectors/` found from the current directory or any parent (so tests and the tool work from
+    /// anywhere inside a checkout).
+    public static func locateDirectory(startingAt start: URL = URL(fileURLWithPath: FileManager.default.currentDirectoryPath)) -> URL? {
+        var current = start.standardizedFileURL
+        while true {
+            let candidate = current.appendingPathComponent("Vectors")
+            if FileManager.default.fileExists(atPath: candidate.appendingPathComponent("wycheproof").path) {
+                return candidate
+            }
+            let parent = current.deletingLastPathComponent()
+            if parent.path == current.path { return nil }
+            current = parent
+        }
+    }
+}

@@ -1,0 +1,87 @@
+import Crypto
+import FoundationEssentials
+
+/// A Curve25519 private key: 32 bytes, clamped on creation *and* on deserialisation, as libsignal does
+/// (an unclamped legacy key gives a different XEdDSA signature otherwise).
+///
+/// X25519 runs on swift-crypto (BoringSSL), measured faster than libsodium here; the swift-crypto key
+/// object is built once with the key so that agreement does not re-derive the public key each time.
+public struct ECPrivateKey: Sendable {
+    public static let rawCount = 32
+
+    let secret: SecretBytes
+    let agreementKey: Curve25519.KeyAgreement.PrivateKey
+
+    /// Any 32 bytes; they are clamped.
+    public init<Bytes: ContiguousBytes>(rawRepresentation: Bytes) throws {
+        let count = rawRepresentation.withUnsafeBytes { $0.count }
+        guard count == Self.rawCount else {
+            throw CryptoError(.invalidLength, "Curve25519 private key must be 32 bytes, got \(count)")
+        }
+        let clamped = SecretBytes(count: 32) { target in
+            rawRepresentation.withUnsafeBytes { target.copyMemory(from: $0) }
+            target[0] &= 248
+            target[31] &= 127
+            target[31] |= 64
+        }
+        self.init(clamped: clamped)
+    }
+
+    init(clamped: SecretBytes) {
+        secret = clamped
+        agreementKey = clamped.withUnsafeBytes {
+            // 32 bytes were checked above; swift-crypto only fails on a wrong length.
+            try! Curve25519.KeyAgreement.PrivateKey(rawRepresentation: $0)
+        }
+    }
+
+    /// A fresh key from `entropy`.
+    public static func generate(using entropy: some EntropySource = SystemEntropy()) -> ECPrivateKey {
+        let raw = SecretBytes(randomCount: 32, using: entropy)
+        return raw.withUnsafeBytes { try! ECPrivateKey(rawRepresentation: $0) }
+    }
+
+    /// The clamped scalar. Secret: keep it in the returned container.
+    public var rawRepresentation: SecretBytes { secret }
+
+    public var publicKey: ECPublicKey {
+        agreementKey.publicKey.rawRepresentation.withUnsafeBytes { ECPublicKey(u: Bytes32($0)) }
+    }
+
+    /// X25519 with `publicKey`. The all-zero result of a low-order peer key is refused, so every
+    /// agreement is contributory (libsignal ≥ 0.87.2 does the same).
+    public func sharedSecret(with publicKey: ECPublicKey) throws -> SecretBytes {
+        let peer = try publicKey.u.withUnsafeBytes { try Curve25519.KeyAgreement.PublicKey(rawRepresentation: $0) }
+        let shared = try agreementKey.sharedSecretFromKeyAgreement(with: peer)
+        let result = shared.withUnsafeBytes { SecretBytes($0) }
+        if result.withUnsafeBytes({ ConstantTime.isZero($0) }) {
+            throw CryptoError(.nonContributoryKey, "X25519 produced the all-zero secret (low-order public key)")
+        }
+        return result
+    }
+}
+
+extension ECPrivateKey: CustomStringConvertible, CustomDebugStringConvertible, CustomReflectable {
+    public var description: String { "ECPrivateKey(redacted)" }
+    public var debugDescription: String { description }
+    public var customMirror: Mirror { Mirror(self, children: [], displayStyle: .struct) }
+}
+
+/// A private key with its public key, computed once.
+public struct ECKeyPair: Sendable {
+    public let privateKey: ECPrivateKey
+    public let publicKey: ECPublicKey
+
+    public init(privateKey: ECPrivateKey) {
+        self.privateKey = privateKey
+        self.publicKey = privateKey.publicKey
+    }
+
+    public static func generate(using entropy: some EntropySource = SystemEntropy()) -> ECKeyPair {
+        ECKeyPair(privateKey: .generate(using: entropy))
+    }
+}
+
+extension ECKeyPair: CustomStringConvertible {
+    public var description: String { "ECKeyPair(public: \(publicKey), private: redacted)" }
+}

@@ -1,0 +1,69 @@
+import FoundationEssentials
+
+/// A Curve25519 public key (Montgomery u-coordinate), used for X25519 agreement and XEdDSA verification.
+/// Serialized as libsignal does: the type byte `0x05` followed by the 32-byte little-endian u.
+public struct ECPublicKey: Sendable, Hashable {
+    /// libsignal's `KeyType::Djb`.
+    public static let typeByte: UInt8 = 0x05
+    public static let serializedCount = 33
+    public static let rawCount = 32
+
+    let u: Bytes32
+
+    init(u: Bytes32) { self.u = u }
+
+    /// The bare 32-byte u-coordinate (no type byte).
+    public init<D: DataProtocol>(rawRepresentation: D) throws {
+        guard rawRepresentation.count == Self.rawCount else {
+            throw CryptoError(.invalidLength, "Curve25519 public key must be 32 bytes, got \(rawRepresentation.count)")
+        }
+        let bytes = [UInt8](rawRepresentation)
+        u = bytes.withUnsafeBytes { Bytes32($0) }
+    }
+
+    /// The 33-byte libsignal form `0x05 ‖ u`. Anything else, including trailing bytes, is refused.
+    public init<D: DataProtocol>(serialized: D) throws {
+        guard serialized.count == Self.serializedCount else {
+            throw CryptoError(.invalidLength, "serialized Curve25519 public key must be 33 bytes, got \(serialized.count)")
+        }
+        let bytes = [UInt8](serialized)
+        guard bytes[0] == Self.typeByte else {
+            throw CryptoError(.invalidKeyType, "public key type byte 0x\(String(bytes[0], radix: 16)) is not 0x05")
+        }
+        u = bytes.withUnsafeBytes { Bytes32(UnsafeRawBufferPointer(rebasing: $0[1...])) }
+    }
+
+    public var rawRepresentation: [UInt8] { u.array }
+
+    /// `0x05 ‖ u`, the form that goes on the wire and into MACs and signatures.
+    public var serialized: [UInt8] {
+        [UInt8](unsafeUninitializedCapacity: 33) { buffer, count in
+            buffer[0] = Self.typeByte
+            u.withUnsafeBytes { UnsafeMutableRawBufferPointer(start: buffer.baseAddress! + 1, count: 32).copyMemory(from: $0) }
+            count = 33
+        }
+    }
+
+    /// Appends `0x05 ‖ u` without an intermediate array.
+    public func appendSerialized(to output: inout [UInt8]) {
+        output.append(Self.typeByte)
+        u.withUnsafeBytes { output.append(contentsOf: $0) }
+    }
+
+    public func withUnsafeRawBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
+        try u.withUnsafeBytes(body)
+    }
+}
+
+extension ECPublicKey: CustomStringConvertible {
+    public var description: String {
+        "ECPublicKey(" + u.array.map { String(format2: $0) }.joined() + ")"
+    }
+}
+
+extension String {
+    init(format2 byte: UInt8) {
+        let digits: [Character] = Array("0123456789abcdef")
+        self.init([digits[Int(byte >> 4)], digits[Int(byte & 0x0f)]])
+    }
+}

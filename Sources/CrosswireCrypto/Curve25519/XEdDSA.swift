@@ -1,0 +1,135 @@
+import CSodium
+import FoundationEssentials
+
+// libsodium-calling file: XEdDSA from libsodium's Ed25519 core operations.
+
+/// XEdDSA signatures by Curve25519 keys, bit-compatible with libsignal (not the published spec):
+/// the Edwards public key A = a·B is used as is (no negation to force sign 0), its sign bit travels in
+/// bit 7 of the last signature byte, and the nonce hashes the raw clamped key.
+/// Verification reads the sign bit from the signature, so spec-style signatures (sign 0) verify too.
+public enum XEdDSA {
+    public static let signatureCount = 64
+
+    /// Signs `message` with 64 bytes of fresh randomness Z from `entropy`.
+    static func sign(
+        _ message: UnsafeRawBufferPointer, with key: SecretBytes, entropy: some EntropySource
+    ) -> [UInt8] {
+        Sodium.ensureReady()
+        var z = [UInt8](repeating: 0, count: 64)
+        z.withUnsafeMutableBytes { entropy.fill($0) }
+        return key.withUnsafeBytes { k in sign(message, clampedKey: k, z: z) }
+    }
+
+    /// Deterministic core (Z given), exposed to the package for known-answer tests.
+    package static func sign(_ message: UnsafeRawBufferPointer, clampedKey k: UnsafeRawBufferPointer, z: [UInt8]) -> [UInt8] {
+        precondition(k.count == 32 && z.count == 64)
+        let kp = k.baseAddress!.assumingMemoryBound(to: UInt8.self)
+        // a = k mod L; A = a·B.
+        var wide = [UInt8](repeating: 0, count: 64)
+        var a = [UInt8](repeating: 0, count: 32)
+        var publicA = [UInt8](repeating: 0, count: 32)
+        defer {
+            sodium_memzero(&wide, 64)
+            sodium_memzero(&a, 32)
+        }
+        for i in 0..<32 { wide[i] = kp[i] }
+        crypto_core_ed25519_scalar_reduce(&a, wide)
+        _ = crypto_scalarmult_ed25519_base_noclamp(&publicA, a)
+        let signBit = publicA[31] & 0x80
+
+        // r = SHA-512(0xFE ‖ 0xFF×31 ‖ k ‖ M ‖ Z) mod L; R = r·B.
+        var nonceHash = SHA512Hash()
+        var prefix = [UInt8](repeating: 0xFF, count: 32)
+        prefix[0] = 0xFE
+        nonceHash.update(prefix)
+        nonceHash.update(k)
+        nonceHash.update(message)
+        nonceHash.update(z)
+        var r64 = nonceHash.finalize()
+        var r = [UInt8](repeating: 0, count: 32)
+        defer {
+            sodium_memzero(&r64, 64)
+            sodium_memzero(&r, 32)
+        }
+        crypto_core_ed25519_scalar_reduce(&r, r64)
+        var signature = [UInt8](repeating: 0, count: 64)
+        _ = crypto_scalarmult_ed25519_base_noclamp(&signature, r)
+
+        // h = SHA-512(R ‖ A ‖ M) mod L; s = h·a + r.
+        var challenge = SHA512Hash()
+        signature.withUnsafeBytes { challenge.update(UnsafeRawBufferPointer(rebasing: $0[0..<32])) }
+        challenge.update(publicA)
+        challenge.update(message)
+        let h64 = challenge.finalize()
+        var h = [UInt8](repeating: 0, count: 32)
+        crypto_core_ed25519_scalar_reduce(&h, h64)
+        var ha = [UInt8](repeating: 0, count: 32)
+        crypto_core_ed25519_scalar_mul(&ha, h, a)
+        var s = [UInt8](repeating: 0, count: 32)
+        crypto_core_ed25519_scalar_add(&s, ha, r)
+        sodium_memzero(&ha, 32)
+        for i in 0..<32 { signature[32 + i] = s[i] }
+        signature[63] = (signature[63] & 0x7f) | signBit
+        return signature
+    }
+
+    /// libsignal's verification rule (see the type comment), with Ed25519's strict checks on top:
+    /// canonical s < L and R, no small-order A or R (libsodium's verifier).
+    static func verify(_ signature: UnsafeRawBufferPointer, for message: UnsafeRawBufferPointer, u: Bytes32) -> Bool {
+        Sodium.ensureReady()
+        guard signature.count == signatureCount else { return false }
+        guard var a = EdwardsForm.y(forU: u) else { return false }
+        let signBit = signature[63] & 0x80
+        var sig = [UInt8](signature)
+        sig[63] &= 0x7f
+        guard sig[63] & 0xe0 == 0 else { return false }
+        withUnsafeMutableBytes(of: &a.words) { $0[31] |= signBit }
+        return a.withUnsafeBytes { edwardsKey in
+            Ed25519.verify(sig, message: message, edwardsPublicKey: edwardsKey)
+        }
+    }
+}
+
+/// Plain Ed25519 verification (libsodium), the last step of XEdDSA verification; checked against
+/// Wycheproof's Ed25519 file.
+package enum Ed25519 {
+    package static func verify(
+        _ signature: [UInt8], message: UnsafeRawBufferPointer, edwardsPublicKey: UnsafeRawBufferPointer
+    ) -> Bool {
+        Sodium.ensureReady()
+        guard signature.count == 64, edwardsPublicKey.count == 32 else { return false }
+        let m = message.baseAddress?.assumingMemoryBound(to: UInt8.self)
+        let empty: [UInt8] = [0]
+        return empty.withUnsafeBufferPointer { fallback in
+            crypto_sign_ed25519_verify_detached(
+                signature, m ?? fallback.baseAddress!, UInt64(message.count),
+                edwardsPublicKey.baseAddress!.assumingMemoryBound(to: UInt8.self)) == 0
+        }
+    }
+}
+
+extension ECPrivateKey {
+    /// An XEdDSA signature (libsignal variant) over `message`.
+    public func signature<D: DataProtocol>(for message: D, using entropy: some EntropySource = SystemEntropy()) -> [UInt8] {
+        withContiguous(message) { XEdDSA.sign($0, with: secret, entropy: entropy) }
+    }
+}
+
+extension ECPublicKey {
+    /// Whether `signature` is a valid XEdDSA signature by this key over `message` (libsignal rule).
+    public func isValidSignature<S: DataProtocol, D: DataProtocol>(_ signature: S, for message: D) -> Bool {
+        withContiguous(signature) { sig in withContiguous(message) { XEdDSA.verify(sig, for: $0, u: u) } }
+    }
+}
+
+/// Runs `body` over the bytes of `data`, copying only when they are not already contiguous.
+@inline(__always)
+func withContiguous<D: DataProtocol, R>(_ data: D, _ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
+    if let result = try data.withContiguousStorageIfAvailable({ try body(UnsafeRawBufferPointer($0)) }) {
+        return result
+    }
+    if data.regions.count == 1, let region = data.regions.first {
+        return try region.withUnsafeBytes(body)
+    }
+    return try [UInt8](data).withUnsafeBytes(body)
+}

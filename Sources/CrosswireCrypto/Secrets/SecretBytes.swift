@@ -1,0 +1,96 @@
+import CSodium
+import FoundationEssentials
+#if DEBUG
+import Synchronization
+#endif
+
+/// Key material. The bytes live in one heap buffer shared by all copies (it is never mutated after
+/// creation) and are wiped with `sodium_memzero` when the last copy goes away. Equality is constant
+/// time; descriptions and mirrors never show the bytes; there is deliberately no `Codable`/`Hashable`.
+public struct SecretBytes: Sendable {
+    final class Storage: @unchecked Sendable {
+        let pointer: UnsafeMutableRawPointer
+        let count: Int
+
+        init(count: Int) {
+            self.pointer = .allocate(byteCount: Swift.max(count, 1), alignment: 16)
+            self.count = count
+        }
+
+        deinit {
+            sodium_memzero(pointer, count)
+            #if DEBUG
+            SecretBytes.releaseObserver.withLock { $0 }?(UnsafeRawBufferPointer(start: pointer, count: count))
+            #endif
+            pointer.deallocate()
+        }
+    }
+
+    let storage: Storage
+
+    /// Copies `bytes` into a fresh zeroizing buffer.
+    public init<Bytes: ContiguousBytes>(_ bytes: Bytes) {
+        self = bytes.withUnsafeBytes { source in
+            SecretBytes(count: source.count) { target in
+                if source.count > 0 { target.copyMemory(from: source) }
+            }
+        }
+    }
+
+    /// `count` bytes from `entropy`.
+    public init(randomCount count: Int, using entropy: some EntropySource = SystemEntropy()) {
+        self.init(count: count) { entropy.fill($0) }
+    }
+
+    /// Fills a new buffer in place, so the secret never exists outside a zeroizing container.
+    public init(count: Int, initializingWith body: (UnsafeMutableRawBufferPointer) throws -> Void) rethrows {
+        let storage = Storage(count: count)
+        do {
+            try body(UnsafeMutableRawBufferPointer(start: storage.pointer, count: count))
+        } catch {
+            throw error  // storage is released (and zeroed) here
+        }
+        self.storage = storage
+    }
+
+    public var count: Int { storage.count }
+
+    /// Raw access to the secret. The pointer must not escape `body`.
+    public func withUnsafeBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
+        try body(UnsafeRawBufferPointer(start: storage.pointer, count: storage.count))
+    }
+
+    /// A new secret holding `range` of this one.
+    public func slice(_ range: Range<Int>) -> SecretBytes {
+        precondition(range.lowerBound >= 0 && range.upperBound <= count, "slice out of bounds")
+        return SecretBytes(count: range.count) { target in
+            if range.count > 0 {
+                target.copyMemory(from: UnsafeRawBufferPointer(start: storage.pointer + range.lowerBound, count: range.count))
+            }
+        }
+    }
+
+    /// Copies the secret out as an array. The copy is *not* zeroized: only for vectors, tests and
+    /// serialisers that immediately write it elsewhere.
+    public var unprotectedBytes: [UInt8] {
+        withUnsafeBytes { Array($0) }
+    }
+
+    #if DEBUG
+    /// Test hook: sees each buffer after it was wiped and before it is freed (debug builds only).
+    static let releaseObserver = Mutex<(@Sendable (UnsafeRawBufferPointer) -> Void)?>(nil)
+    #endif
+}
+
+extension SecretBytes: Equatable {
+    /// Constant time in the contents (lengths are not secret).
+    public static func == (lhs: SecretBytes, rhs: SecretBytes) -> Bool {
+        lhs.withUnsafeBytes { a in rhs.withUnsafeBytes { b in ConstantTime.equals(a, b) } }
+    }
+}
+
+extension SecretBytes: CustomStringConvertible, CustomDebugStringConvertible, CustomReflectable {
+    public var description: String { "SecretBytes(\(count) bytes, redacted)" }
+    public var debugDescription: String { description }
+    public var customMirror: Mirror { Mirror(self, children: [], displayStyle: .struct) }
+}

@@ -1,0 +1,60 @@
+import FoundationEssentials
+
+/// HKDF-SHA256 (RFC 5869) on top of `HMACKey`. "No salt" means 32 zero bytes, as in libsignal; that keyed
+/// state is computed once for the process.
+public enum HKDF {
+    public static let maxOutputCount = 255 * 32
+    static let zeroSaltKey = HMACKey(rawKey: [UInt8](repeating: 0, count: 32))
+
+    /// Extract-then-expand. `salt == nil` uses the all-zero salt.
+    public static func deriveKey<IKM: ContiguousBytes, Info: DataProtocol>(
+        inputKeyMaterial: IKM, salt: [UInt8]? = nil, info: Info, outputByteCount: Int
+    ) throws -> SecretBytes {
+        guard outputByteCount > 0, outputByteCount <= maxOutputCount else {
+            throw CryptoError(.invalidOutputLength, "HKDF output must be 1...\(maxOutputCount) bytes, asked \(outputByteCount)")
+        }
+        let extractor = salt.map { HMACKey(rawKey: $0) } ?? zeroSaltKey
+        return inputKeyMaterial.withUnsafeBytes { ikm in
+            let prk = SecretBytes(count: 32) { extractor.mac(ikm, into: $0) }
+            return expand(pseudorandomKey: HMACKey(prk), info: info, outputByteCount: outputByteCount)
+        }
+    }
+
+    /// HKDF with a secret salt (the root key of a ratchet step).
+    public static func deriveKey<IKM: ContiguousBytes, Info: DataProtocol>(
+        inputKeyMaterial: IKM, salt: SecretBytes, info: Info, outputByteCount: Int
+    ) throws -> SecretBytes {
+        guard outputByteCount > 0, outputByteCount <= maxOutputCount else {
+            throw CryptoError(.invalidOutputLength, "HKDF output must be 1...\(maxOutputCount) bytes, asked \(outputByteCount)")
+        }
+        let extractor = HMACKey(salt)
+        return inputKeyMaterial.withUnsafeBytes { ikm in
+            let prk = SecretBytes(count: 32) { extractor.mac(ikm, into: $0) }
+            return expand(pseudorandomKey: HMACKey(prk), info: info, outputByteCount: outputByteCount)
+        }
+    }
+
+    /// HKDF-Expand: T(i) = HMAC(PRK, T(i−1) ‖ info ‖ i), counter from 1.
+    static func expand<Info: DataProtocol>(pseudorandomKey prk: HMACKey, info: Info, outputByteCount: Int) -> SecretBytes {
+        withContiguous(info) { infoBytes in
+            SecretBytes(count: outputByteCount) { out in
+                var block = [UInt8](repeating: 0, count: 32)
+                defer { block.withUnsafeMutableBytes { $0.initializeMemory(as: UInt8.self, repeating: 0) } }
+                var written = 0
+                var counter: UInt8 = 1
+                while written < outputByteCount {
+                    let previous = written == 0 ? 0 : 32
+                    block.withUnsafeMutableBytes { blockBytes in
+                        withUnsafeBytes(of: counter) { c in
+                            prk.mac(UnsafeRawBufferPointer(rebasing: blockBytes[0..<previous]), infoBytes, c, into: blockBytes)
+                        }
+                    }
+                    let take = Swift.min(32, outputByteCount - written)
+                    block.withUnsafeBytes { out.baseAddress!.advanced(by: written).copyMemory(from: $0.baseAddress!, byteCount: take) }
+                    written += take
+                    counter &+= 1
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,37 @@
+import CSodium
+import FoundationEssentials
+
+// libsodium-calling file.
+
+/// Streaming SHA-512 on libsodium's state (a plain C struct: no allocation per hash). XEdDSA and safety
+/// numbers hash with it.
+public struct SHA512Hash: Sendable {
+    public static let byteCount = 64
+    private var state = crypto_hash_sha512_state()
+
+    public init() {
+        Sodium.ensureReady()
+        crypto_hash_sha512_init(&state)
+    }
+
+    public mutating func update(_ bytes: UnsafeRawBufferPointer) {
+        guard bytes.count > 0 else { return }
+        crypto_hash_sha512_update(&state, bytes.baseAddress!.assumingMemoryBound(to: UInt8.self), UInt64(bytes.count))
+    }
+
+    public mutating func update<D: DataProtocol>(_ data: D) {
+        for region in data.regions { region.withUnsafeBytes { update($0) } }
+    }
+
+    public mutating func finalize() -> [UInt8] {
+        var out = [UInt8](repeating: 0, count: 64)
+        crypto_hash_sha512_final(&state, &out)
+        return out
+    }
+
+    public static func hash<D: DataProtocol>(_ data: D) -> [UInt8] {
+        var hasher = SHA512Hash()
+        hasher.update(data)
+        return hasher.finalize()
+    }
+}

@@ -1,0 +1,110 @@
+/// Reads protobuf fields one at a time, bounds-checked. Unknown fields of the standard wire types are
+/// skipped (forward compatibility); groups (types 3/4) are refused, as no Signal message uses them.
+public struct ProtobufReader: Sendable {
+    public enum Value: Sendable, Equatable {
+        case varint(UInt64)
+        case fixed64(UInt64)
+        case bytes(ArraySlice<UInt8>)
+        case fixed32(UInt32)
+    }
+
+    public struct Field: Sendable, Equatable {
+        public let number: Int
+        public let value: Value
+    }
+
+    private let input: ArraySlice<UInt8>
+    private var offset: Int
+
+    public init(_ input: ArraySlice<UInt8>) {
+        self.input = input
+        self.offset = input.startIndex
+    }
+
+    public init(_ input: [UInt8]) { self.init(input[...]) }
+
+    public var isAtEnd: Bool { offset >= input.endIndex }
+
+    /// The next field, or `nil` at the end of input.
+    public mutating func next() throws -> Field? {
+        guard !isAtEnd else { return nil }
+        let key = try readVarint()
+        let number = key >> 3
+        guard number >= 1, number <= 0x1FFF_FFFF else {
+            throw WireFormatError(.valueOutOfRange, "field number \(number) is out of range")
+        }
+        switch key & 7 {
+        case 0:
+            return Field(number: Int(number), value: .varint(try readVarint()))
+        case 1:
+            let raw = try take(8)
+            var value: UInt64 = 0
+            for (i, b) in raw.enumerated() { value |= UInt64(b) << (8 * UInt64(i)) }
+            return Field(number: Int(number), value: .fixed64(value))
+        case 2:
+            let length = try readVarint()
+            guard length <= UInt64(input.endIndex - offset) else {
+                throw WireFormatError(.truncated, "field \(number) declares \(length) bytes, \(input.endIndex - offset) remain")
+            }
+            return Field(number: Int(number), value: .bytes(try take(Int(length))))
+        case 5:
+            let raw = try take(4)
+            var value: UInt32 = 0
+            for (i, b) in raw.enumerated() { value |= UInt32(b) << (8 * UInt32(i)) }
+            return Field(number: Int(number), value: .fixed32(value))
+        default:
+            throw WireFormatError(.unsupportedWireType, "field \(number) has wire type \(key & 7)")
+        }
+    }
+
+    private mutating func take(_ count: Int) throws -> ArraySlice<UInt8> {
+        guard count <= input.endIndex - offset else {
+            throw WireFormatError(.truncated, "need \(count) bytes at offset \(offset - input.startIndex), \(input.endIndex - offset) remain")
+        }
+        defer { offset += count }
+        return input[offset..<offset + count]
+    }
+
+    /// At most 10 bytes; the 10th may only carry the top bit of a 64-bit value.
+    private mutating func readVarint() throws -> UInt64 {
+        var result: UInt64 = 0
+        var shift: UInt64 = 0
+        while true {
+            guard offset < input.endIndex else {
+                throw WireFormatError(.truncated, "varint runs past the end of input")
+            }
+            let byte = input[offset]
+            offset += 1
+            if shift == 63 && byte > 1 {
+                throw WireFormatError(.malformedVarint, "varint overflows 64 bits")
+            }
+            result |= UInt64(byte & 0x7f) << shift
+            if byte & 0x80 == 0 { return result }
+            shift += 7
+        }
+    }
+}
+
+extension ProtobufReader.Value {
+    /// The value as a uint32 field (varint that must fit in 32 bits).
+    public func uint32(field number: Int) throws -> UInt32 {
+        guard case .varint(let v) = self else {
+            throw WireFormatError(.unsupportedWireType, "field \(number) should be a varint")
+        }
+        guard v <= UInt64(UInt32.max) else {
+            throw WireFormatError(.valueOutOfRange, "field \(number) value does not fit in 32 bits")
+        }
+        return UInt32(v)
+    }
+
+    /// The value as a bytes field, optionally of an exact length.
+    public func bytes(field number: Int, count: Int? = nil) throws -> [UInt8] {
+        guard case .bytes(let b) = self else {
+            throw WireFormatError(.unsupportedWireType, "field \(number) should be length-delimited")
+        }
+        if let count, b.count != count {
+            throw WireFormatError(.invalidFieldLength, "field \(number) must be \(count) bytes, got \(b.count)")
+        }
+        return Array(b)
+    }
+}

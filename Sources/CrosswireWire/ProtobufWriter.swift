@@ -1,0 +1,53 @@
+/// Appends protobuf (proto2) fields in the order they are written. Signal's encoders emit fields in
+/// ascending tag order and emit set-but-zero optionals, so callers write every present field, tag by tag.
+public struct ProtobufWriter: Sendable {
+    public private(set) var bytes: [UInt8]
+
+    public init(reservingCapacity capacity: Int = 64) {
+        bytes = []
+        bytes.reserveCapacity(capacity)
+    }
+
+    /// Starts from existing bytes (e.g. a version byte already in place).
+    public init(prefix: [UInt8], reservingCapacity capacity: Int = 64) {
+        bytes = prefix
+        bytes.reserveCapacity(capacity)
+    }
+
+    public mutating func appendVarint(_ value: UInt64) {
+        var v = value
+        while v >= 0x80 {
+            bytes.append(UInt8(truncatingIfNeeded: v) | 0x80)
+            v >>= 7
+        }
+        bytes.append(UInt8(v))
+    }
+
+    /// Field `number` as a varint (wire type 0).
+    public mutating func appendUInt(field number: Int, _ value: UInt64) {
+        appendVarint(UInt64(number) << 3 | 0)
+        appendVarint(value)
+    }
+
+    /// Field `number` as length-delimited bytes (wire type 2).
+    public mutating func appendBytes<C: Collection>(field number: Int, _ value: C) where C.Element == UInt8 {
+        appendVarint(UInt64(number) << 3 | 2)
+        appendVarint(UInt64(value.count))
+        bytes.append(contentsOf: value)
+    }
+
+    /// Field `number` as length-delimited bytes produced in place by `body` (avoids a temporary).
+    public mutating func appendBytes(field number: Int, count: Int, _ body: (inout [UInt8]) -> Void) {
+        appendVarint(UInt64(number) << 3 | 2)
+        appendVarint(UInt64(count))
+        let start = bytes.count
+        body(&bytes)
+        precondition(bytes.count - start == count, "length-delimited field wrote \(bytes.count - start) bytes, declared \(count)")
+    }
+
+    /// Field `number` as a 64-bit little-endian fixed value (wire type 1).
+    public mutating func appendFixed64(field number: Int, _ value: UInt64) {
+        appendVarint(UInt64(number) << 3 | 1)
+        for i in 0..<8 { bytes.append(UInt8(truncatingIfNeeded: value >> (8 * UInt64(i)))) }
+    }
+}

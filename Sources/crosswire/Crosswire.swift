@@ -1,0 +1,43 @@
+import ArgumentParser
+import Crosswire
+import Foundation
+
+@main
+struct CrosswireTool: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "crosswire",
+        abstract: "Crosswire, the end-to-end encryption core: vectors, interop and demos.",
+        subcommands: [Vectors.self]
+    )
+}
+
+struct Vectors: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Work with the test vectors in Vectors/.",
+        subcommands: [Verify.self]
+    )
+
+    struct Verify: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Run every vector file (Crosswire's own and Wycheproof's) and print a line per file."
+        )
+
+        @Option(name: .long, help: "The Vectors directory (default: found from the current directory upwards).")
+        var directory: String?
+
+        func run() throws {
+            guard let folder = directory.map({ URL(fileURLWithPath: $0) }) ?? VectorSuite.locateDirectory() else {
+                throw ValidationError("no Vectors/ directory found; pass --directory")
+            }
+            let reports = try VectorSuite.verify(directory: folder)
+            var total = 0, failed = 0
+            for report in reports {
+                print(report)
+                total += report.total
+                failed += report.failures.count
+            }
+            print("\(reports.count) files, \(total) cases, \(failed) failed")
+            if failed > 0 || reports.contains(where: { !$0.isSuccess }) { throw ExitCode.failure }
+        }
+    }
+}

@@ -1,0 +1,6 @@
+#!/usr/bin/env bash
+# The one test command (README, CI): installs what is missing, then runs the whole test suite.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh
+exec swift test "$@"
