@@ -22,11 +22,18 @@ let package = Package(
             pkgConfig: "libsodium",
             providers: [.apt(["libsodium-dev"]), .brew(["libsodium"])]
         ),
+        // OpenSSL libcrypto, found through pkg-config (apt: libssl-dev): SHA-NI SHA-256 and AES-NI CBC.
+        .systemLibrary(
+            name: "COpenSSL",
+            pkgConfig: "libcrypto",
+            providers: [.apt(["libssl-dev"]), .brew(["openssl@3"])]
+        ),
         // The only module that touches C or swift-crypto.
         .target(
             name: "CrosswireCrypto",
             dependencies: [
                 "CSodium",
+                "COpenSSL",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "CryptoExtras", package: "swift-crypto"),
                 .product(name: "BigInt", package: "BigInt"),

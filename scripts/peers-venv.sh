@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
-# Creates the Python venvs of the two XEdDSA peers used by the cross-check:
+# Creates the Python venvs of the peers used by the cross-checks and the interop harness (scripts/interop/):
 #   .venv-peers/libsignal  CPython 3.9 + signal-protocol==0.2.3 (libsignal Rust wheel, cp39 only)
 #   .venv-peers/xeddsa     default python3 + xeddsa (python bindings to libxeddsa)
+#   .venv-peers/axolotl    default python3 + python-axolotl==0.2.3 + protobuf==3.20.3; its dependency
+#                          python-axolotl-curve25519 ships only an sdist, so that one package (and only in
+#                          this venv) is compiled from source (needs gcc and the Python headers)
 # Idempotent: a venv whose module already imports is left alone.
-# Exit 0 only if both peers are ready.
+# Exit 0 only if all peers are ready.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -30,7 +33,7 @@ find_python39() {
     return 1
 }
 
-# setup NAME MODULE PYTHON PIP-SPEC...
+# setup NAME MODULE PYTHON PIP-ARG...   (pip args: specs, plus e.g. --no-binary=PKG to let PKG compile)
 setup() {
     local name=$1 module=$2 python=$3
     shift 3
@@ -46,7 +49,7 @@ setup() {
         return 1
     fi
     if ! "$dir/bin/python" -m pip install --quiet --disable-pip-version-check --only-binary=:all: "$@" >&2; then
-        say "$name: FAILED: pip install $* (no network to PyPI, or no binary wheel for $("$dir/bin/python" -V 2>&1))"
+        say "$name: FAILED: pip install $* (no network to PyPI, no binary wheel for $("$dir/bin/python" -V 2>&1), or a source build failed)"
         return 1
     fi
     if ! "$dir/bin/python" -c "import $module" >&2; then
@@ -68,5 +71,11 @@ fi
 
 setup xeddsa xeddsa python3 "xeddsa>=1,<2" || status=1
 
-if [ "$status" -eq 0 ]; then say "both peers ready"; else say "not all peers are ready"; fi
+if ! command -v gcc >/dev/null && ! command -v cc >/dev/null; then
+    say "axolotl: warning: no C compiler found; python-axolotl-curve25519 must be compiled from source"
+fi
+setup axolotl "axolotl.sessioncipher, axolotl_curve25519" python3 \
+    --no-binary=python-axolotl-curve25519 "python-axolotl==0.2.3" "protobuf==3.20.3" || status=1
+
+if [ "$status" -eq 0 ]; then say "all peers ready"; else say "not all peers are ready"; fi
 exit "$status"

@@ -65,6 +65,20 @@ struct SymmetricTests {
         }
     }
 
+    @Test("PKCS#7 unpadding accepts exactly 1...16 equal pad bytes", arguments: [
+        ([UInt8](repeating: 7, count: 15) + [1], 15),
+        ([UInt8](repeating: 16, count: 16), 0),
+        ([UInt8](repeating: 9, count: 12) + [4, 4, 4, 4], 12),
+        ([UInt8](repeating: 9, count: 12) + [4, 5, 4, 4], -1),
+        ([UInt8](repeating: 0, count: 16), -1),
+        ([UInt8](repeating: 17, count: 32), -1),
+        ([UInt8](repeating: 1, count: 16) + [UInt8](repeating: 16, count: 16), 16),
+        ([UInt8](repeating: 1, count: 16) + [1] + [UInt8](repeating: 16, count: 15), -1),
+    ])
+    func unpadding(block: [UInt8], expected: Int) {
+        #expect(AES256CBC.unpaddedLength(block) == expected)
+    }
+
     @Test("SHA-512 of 'abc' (FIPS 180-2)")
     func sha512() {
         let digest = SHA512Hash.hash(Array("abc".utf8))

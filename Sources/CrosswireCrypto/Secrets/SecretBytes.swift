@@ -7,22 +7,28 @@ import Synchronization
 /// Key material. The bytes live in one heap buffer shared by all copies (it is never mutated after
 /// creation) and are wiped with `sodium_memzero` when the last copy goes away. Equality is constant
 /// time; descriptions and mirrors never show the bytes; there is deliberately no `Codable`/`Hashable`.
-public struct SecretBytes: Sendable {
-    final class Storage: @unchecked Sendable {
-        let pointer: UnsafeMutableRawPointer
-        let count: Int
+public struct SecretBytes: @unchecked Sendable {  // the buffer is never mutated after creation
+    /// Header = byte count; the bytes are tail-allocated, so a secret costs one heap allocation.
+    final class Storage: ManagedBuffer<Int, UInt8> {
+        static func make(count: Int) -> Storage {
+            let buffer = Storage.create(minimumCapacity: Swift.max(count, 1)) { _ in count }
+            return unsafeDowncast(buffer, to: Storage.self)
+        }
 
-        init(count: Int) {
-            self.pointer = .allocate(byteCount: Swift.max(count, 1), alignment: 16)
-            self.count = count
+        var count: Int { header }
+
+        var pointer: UnsafeMutableRawPointer {
+            withUnsafeMutablePointerToElements { UnsafeMutableRawPointer($0) }
         }
 
         deinit {
-            sodium_memzero(pointer, count)
-            #if DEBUG
-            SecretBytes.releaseObserver.withLock { $0 }?(UnsafeRawBufferPointer(start: pointer, count: count))
-            #endif
-            pointer.deallocate()
+            let count = header
+            withUnsafeMutablePointerToElements { elements in
+                sodium_memzero(elements, count)
+                #if DEBUG
+                SecretBytes.releaseObserver.withLock { $0 }?(UnsafeRawBufferPointer(start: elements, count: count))
+                #endif
+            }
         }
     }
 
@@ -44,7 +50,7 @@ public struct SecretBytes: Sendable {
 
     /// Fills a new buffer in place, so the secret never exists outside a zeroizing container.
     public init(count: Int, initializingWith body: (UnsafeMutableRawBufferPointer) throws -> Void) rethrows {
-        let storage = Storage(count: count)
+        let storage = Storage.make(count: count)
         do {
             try body(UnsafeMutableRawBufferPointer(start: storage.pointer, count: count))
         } catch {

@@ -38,21 +38,19 @@ public enum HKDF {
     static func expand<Info: DataProtocol>(pseudorandomKey prk: HMACKey, info: Info, outputByteCount: Int) -> SecretBytes {
         withContiguous(info) { infoBytes in
             SecretBytes(count: outputByteCount) { out in
-                var block = [UInt8](repeating: 0, count: 32)
-                defer { block.withUnsafeMutableBytes { $0.initializeMemory(as: UInt8.self, repeating: 0) } }
-                var written = 0
-                var counter: UInt8 = 1
-                while written < outputByteCount {
-                    let previous = written == 0 ? 0 : 32
-                    block.withUnsafeMutableBytes { blockBytes in
-                        withUnsafeBytes(of: counter) { c in
-                            prk.mac(UnsafeRawBufferPointer(rebasing: blockBytes[0..<previous]), infoBytes, c, into: blockBytes)
-                        }
+                var block = (UInt64(0), UInt64(0), UInt64(0), UInt64(0))
+                withUnsafeMutableBytes(of: &block) { blockBytes in
+                    var written = 0
+                    var counter: UInt8 = 1
+                    while written < outputByteCount {
+                        let previous = UnsafeRawBufferPointer(rebasing: blockBytes[0..<(written == 0 ? 0 : 32)])
+                        withUnsafeBytes(of: counter) { prk.mac(previous, infoBytes, $0, into: blockBytes) }
+                        let take = Swift.min(32, outputByteCount - written)
+                        (out.baseAddress! + written).copyMemory(from: blockBytes.baseAddress!, byteCount: take)
+                        written += take
+                        counter &+= 1
                     }
-                    let take = Swift.min(32, outputByteCount - written)
-                    block.withUnsafeBytes { out.baseAddress!.advanced(by: written).copyMemory(from: $0.baseAddress!, byteCount: take) }
-                    written += take
-                    counter &+= 1
+                    blockBytes.initializeMemory(as: UInt8.self, repeating: 0)
                 }
             }
         }

@@ -1,0 +1,164 @@
+// Raw C baselines for the primitive benchmark. Measurement code only: nothing here ships in Crosswire.
+#define OPENSSL_SUPPRESS_DEPRECATED 1
+#include "baseline.h"
+#include <sodium.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+#include <openssl/sha.h>
+#include <openssl/crypto.h>
+#include <stdlib.h>
+#include <string.h>
+
+void cw_init(void) { (void)sodium_init(); }
+
+int cw_sodium_x25519(uint8_t out[32], const uint8_t sk[32], const uint8_t pk[32]) { return crypto_scalarmult(out, sk, pk); }
+int cw_sodium_x25519_base(uint8_t pk[32], const uint8_t sk[32]) { return crypto_scalarmult_base(pk, sk); }
+
+int cw_sodium_x25519_base_via_ed25519(uint8_t pk[32], const uint8_t sk[32]) {
+    uint8_t ed[32];
+    uint8_t t[32];
+    memcpy(t, sk, 32);
+    t[0] &= 248; t[31] &= 127; t[31] |= 64;
+    if (crypto_scalarmult_ed25519_base_noclamp(ed, t) != 0) return -1;
+    sodium_memzero(t, 32);
+    return crypto_sign_ed25519_pk_to_curve25519(pk, ed);
+}
+
+void cw_sodium_hmac(uint8_t out[32], const uint8_t *key, size_t keylen, const uint8_t *msg, size_t len) {
+    crypto_auth_hmacsha256_state st;
+    crypto_auth_hmacsha256_init(&st, key, keylen);
+    crypto_auth_hmacsha256_update(&st, msg, len);
+    crypto_auth_hmacsha256_final(&st, out);
+}
+
+struct cw_sodium_hmac_key { crypto_auth_hmacsha256_state st; };
+cw_sodium_hmac_key *cw_sodium_hmac_key_new(const uint8_t *key, size_t keylen) {
+    cw_sodium_hmac_key *k = malloc(sizeof *k);
+    crypto_auth_hmacsha256_init(&k->st, key, keylen);
+    return k;
+}
+void cw_sodium_hmac_keyed(const cw_sodium_hmac_key *k, uint8_t out[32], const uint8_t *msg, size_t len) {
+    crypto_auth_hmacsha256_state st = k->st;
+    crypto_auth_hmacsha256_update(&st, msg, len);
+    crypto_auth_hmacsha256_final(&st, out);
+}
+void cw_sodium_sha512(uint8_t out[64], const uint8_t *msg, size_t len) { crypto_hash_sha512(out, msg, len); }
+void cw_sodium_ed25519_keypair(uint8_t pk[32], uint8_t sk[64]) { crypto_sign_keypair(pk, sk); }
+void cw_sodium_ed25519_sign(uint8_t sig[64], const uint8_t *msg, size_t len, const uint8_t sk[64]) {
+    crypto_sign_detached(sig, NULL, msg, len, sk);
+}
+int cw_sodium_ed25519_verify(const uint8_t sig[64], const uint8_t *msg, size_t len, const uint8_t pk[32]) {
+    return crypto_sign_verify_detached(sig, msg, len, pk);
+}
+
+void cw_ossl_hmac_oneshot(uint8_t out[32], const uint8_t *key, size_t keylen, const uint8_t *msg, size_t len) {
+    unsigned int outlen = 32;
+    HMAC(EVP_sha256(), key, (int)keylen, msg, len, out, &outlen);
+}
+
+struct cw_ossl_hmac_key { SHA256_CTX inner, outer; };
+cw_ossl_hmac_key *cw_ossl_hmac_key_new(const uint8_t *key, size_t keylen) {
+    uint8_t block[64] = {0}, pad[64];
+    if (keylen > 64) SHA256(key, keylen, block); else memcpy(block, key, keylen);
+    cw_ossl_hmac_key *k = malloc(sizeof *k);
+    for (int i = 0; i < 64; i++) pad[i] = block[i] ^ 0x36;
+    SHA256_Init(&k->inner); SHA256_Update(&k->inner, pad, 64);
+    for (int i = 0; i < 64; i++) pad[i] = block[i] ^ 0x5c;
+    SHA256_Init(&k->outer); SHA256_Update(&k->outer, pad, 64);
+    OPENSSL_cleanse(block, 64); OPENSSL_cleanse(pad, 64);
+    return k;
+}
+void cw_ossl_hmac_keyed(const cw_ossl_hmac_key *k, uint8_t out[32], const uint8_t *msg, size_t len) {
+    SHA256_CTX c = k->inner;
+    uint8_t inner[32];
+    SHA256_Update(&c, msg, len);
+    SHA256_Final(inner, &c);
+    c = k->outer;
+    SHA256_Update(&c, inner, 32);
+    SHA256_Final(out, &c);
+}
+
+static void ossl_hmac_keyed_init(cw_ossl_hmac_key *k, const uint8_t *key, size_t keylen) {
+    uint8_t block[64] = {0}, pad[64];
+    memcpy(block, key, keylen);
+    for (int i = 0; i < 64; i++) pad[i] = block[i] ^ 0x36;
+    SHA256_Init(&k->inner); SHA256_Update(&k->inner, pad, 64);
+    for (int i = 0; i < 64; i++) pad[i] = block[i] ^ 0x5c;
+    SHA256_Init(&k->outer); SHA256_Update(&k->outer, pad, 64);
+}
+
+void cw_ossl_hkdf(uint8_t *out, size_t outlen, const uint8_t *ikm, size_t ikmlen, const uint8_t *info, size_t infolen) {
+    static cw_ossl_hmac_key *zero = NULL;
+    if (!zero) { uint8_t z[32] = {0}; zero = cw_ossl_hmac_key_new(z, 32); }
+    uint8_t prk[32], t[32 + 64 + 1];
+    cw_ossl_hmac_keyed(zero, prk, ikm, ikmlen);
+    cw_ossl_hmac_key k;
+    ossl_hmac_keyed_init(&k, prk, 32);
+    size_t done = 0, prev = 0;
+    for (uint8_t counter = 1; done < outlen; counter++) {
+        SHA256_CTX c = k.inner;
+        uint8_t inner[32], block[32];
+        SHA256_Update(&c, t, prev);
+        SHA256_Update(&c, info, infolen);
+        SHA256_Update(&c, &counter, 1);
+        SHA256_Final(inner, &c);
+        c = k.outer;
+        SHA256_Update(&c, inner, 32);
+        SHA256_Final(block, &c);
+        size_t take = outlen - done < 32 ? outlen - done : 32;
+        memcpy(out + done, block, take);
+        memcpy(t, block, 32);
+        prev = 32;
+        done += take;
+    }
+}
+
+struct cw_ossl_cbc { EVP_CIPHER_CTX *ctx; EVP_CIPHER *cipher; };
+cw_ossl_cbc *cw_ossl_cbc_new(void) {
+    cw_ossl_cbc *c = malloc(sizeof *c);
+    c->ctx = EVP_CIPHER_CTX_new();
+    c->cipher = EVP_CIPHER_fetch(NULL, "AES-256-CBC", NULL);
+    return c;
+}
+int cw_ossl_cbc_encrypt(cw_ossl_cbc *c, uint8_t *out, const uint8_t *in, int len, const uint8_t key[32], const uint8_t iv[16]) {
+    int n = 0, f = 0;
+    if (EVP_EncryptInit_ex2(c->ctx, c->cipher, key, iv, NULL) != 1) return -1;
+    if (EVP_EncryptUpdate(c->ctx, out, &n, in, len) != 1) return -1;
+    if (EVP_EncryptFinal_ex(c->ctx, out + n, &f) != 1) return -1;
+    return n + f;
+}
+int cw_ossl_cbc_decrypt(cw_ossl_cbc *c, uint8_t *out, const uint8_t *in, int len, const uint8_t key[32], const uint8_t iv[16]) {
+    int n = 0, f = 0;
+    if (EVP_DecryptInit_ex2(c->ctx, c->cipher, key, iv, NULL) != 1) return -1;
+    if (EVP_DecryptUpdate(c->ctx, out, &n, in, len) != 1) return -1;
+    if (EVP_DecryptFinal_ex(c->ctx, out + n, &f) != 1) return -1;
+    return n + f;
+}
+int cw_ossl_x25519(uint8_t out[32], const uint8_t sk[32], const uint8_t pk[32]) {
+    EVP_PKEY *a = EVP_PKEY_new_raw_private_key(EVP_PKEY_X25519, NULL, sk, 32);
+    EVP_PKEY *b = EVP_PKEY_new_raw_public_key(EVP_PKEY_X25519, NULL, pk, 32);
+    EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new(a, NULL);
+    size_t n = 32;
+    int ok = EVP_PKEY_derive_init(ctx) == 1 && EVP_PKEY_derive_set_peer(ctx, b) == 1 && EVP_PKEY_derive(ctx, out, &n) == 1;
+    EVP_PKEY_CTX_free(ctx); EVP_PKEY_free(a); EVP_PKEY_free(b);
+    return ok ? 0 : -1;
+}
+
+int cw_ossl_cbc_encrypt_fresh(uint8_t *out, const uint8_t *in, int len, const uint8_t key[32], const uint8_t iv[16]) {
+    static EVP_CIPHER *cipher = NULL;
+    if (!cipher) cipher = EVP_CIPHER_fetch(NULL, "AES-256-CBC", NULL);
+    EVP_CIPHER_CTX *ctx = EVP_CIPHER_CTX_new();
+    int n = 0, f = 0, ok = EVP_EncryptInit_ex2(ctx, cipher, key, iv, NULL) == 1
+        && EVP_EncryptUpdate(ctx, out, &n, in, len) == 1 && EVP_EncryptFinal_ex(ctx, out + n, &f) == 1;
+    EVP_CIPHER_CTX_free(ctx);
+    return ok ? n + f : -1;
+}
+int cw_ossl_cbc_decrypt_fresh(uint8_t *out, const uint8_t *in, int len, const uint8_t key[32], const uint8_t iv[16]) {
+    static EVP_CIPHER *cipher = NULL;
+    if (!cipher) cipher = EVP_CIPHER_fetch(NULL, "AES-256-CBC", NULL);
+    EVP_CIPHER_CTX *ctx = EVP_CIPHER_CTX_new();
+    int n = 0, f = 0, ok = EVP_DecryptInit_ex2(ctx, cipher, key, iv, NULL) == 1
+        && EVP_DecryptUpdate(ctx, out, &n, in, len) == 1 && EVP_DecryptFinal_ex(ctx, out + n, &f) == 1;
+    EVP_CIPHER_CTX_free(ctx);
+    return ok ? n + f : -1;
+}

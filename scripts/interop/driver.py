@@ -1,0 +1,541 @@
+#!/usr/bin/env python3
+"""Interop driver: runs 1:1 Signal conversations between two implementations.
+
+Usage:
+    driver.py --a "<command for implementation A>" --b "<command for implementation B>"
+              [--seeds 1,2,3] [--only NAME[,NAME...]] [--timeout SECONDS]
+
+Each command starts a server speaking JSON lines on stdin/stdout (one object per line, flushed).
+Bytes are lowercase hex. Requests carry `id` (int) and `op`; answers echo `id` and carry `ok` (bool);
+a failure is {"id":N,"ok":false,"error":"..."} and the server keeps serving. A server holds many
+parties by name (each a full device with its own identity, registration id, device id and stores).
+
+    info            -> {backend, sender_key_format: "legacy"}
+    create_party    {party, device_id, registration_id} -> {identity_key}  (33 B 05||u; replaces a party)
+    prekey_bundle   {party, with_one_time} -> {bundle: {registration_id, device_id, identity_key,
+                    signed_prekey_id, signed_prekey, signed_prekey_signature, prekey_id?, prekey?}}
+    process_bundle  {party, peer, peer_device, bundle} -> {}   (fails on a changed peer identity: TOFU)
+    encrypt         {party, peer, peer_device, plaintext} -> {message_type: 2|3, ciphertext}
+    decrypt         {party, peer, peer_device, message_type, ciphertext} -> {plaintext}
+    fingerprint     {party, peer, peer_device, iterations} -> {displayable, scannable}
+                    (NumericFingerprintGenerator, stable ids = UTF-8 party names, scannable version 2)
+    shutdown        -> {ok: true}, then exit
+
+For every seed, every scenario runs in both directions (A initiates to B, then B to A) with fresh,
+uniquely named parties. One line per run, then a last line `N passed, M failed`; exit 0 iff M == 0.
+"""
+import argparse
+import hashlib
+import json
+import queue
+import random
+import shlex
+import subprocess
+import sys
+import threading
+import time
+
+
+class Failure(Exception):
+    """An expectation of the scenario was not met."""
+
+
+class PeerError(Failure):
+    """The server process broke the transport (died, hung, answered garbage); it gets restarted."""
+
+
+# ---------------------------------------------------------------- transport
+
+class Peer:
+    def __init__(self, label, command, timeout):
+        self.label, self.command, self.timeout = label, command, timeout
+        self.next_id = 0
+        self.start()
+
+    def start(self):
+        self.proc = subprocess.Popen(shlex.split(self.command), stdin=subprocess.PIPE,
+                                     stdout=subprocess.PIPE, text=True, bufsize=1)
+        self.lines = queue.Queue()
+        threading.Thread(target=self._pump, args=(self.proc.stdout, self.lines), daemon=True).start()
+
+    @staticmethod
+    def _pump(stream, lines):
+        for line in stream:
+            lines.put(line)
+        lines.put(None)
+
+    def request(self, op, **fields):
+        """Sends one request and returns the answer, whatever its `ok`."""
+        self.next_id += 1
+        rid = self.next_id
+        try:
+            self.proc.stdin.write(json.dumps(dict(id=rid, op=op, **fields)) + "\n")
+            self.proc.stdin.flush()
+        except OSError as error:
+            raise PeerError("%s: cannot send %s: %s" % (self.label, op, error))
+        while True:
+            try:
+                line = self.lines.get(timeout=self.timeout)
+            except queue.Empty:
+                raise PeerError("%s: no answer to %s within %ss" % (self.label, op, self.timeout))
+            if line is None:
+                raise PeerError("%s: exited (status %s) during %s" % (self.label, self.proc.wait(), op))
+            if line.strip():
+                break
+        try:
+            answer = json.loads(line)
+        except ValueError:
+            raise PeerError("%s: answer to %s is not JSON: %.80r" % (self.label, op, line))
+        if not isinstance(answer, dict) or answer.get("id") != rid or not isinstance(answer.get("ok"), bool):
+            raise PeerError("%s: bad answer to %s (id %s): %.120r" % (self.label, op, rid, line))
+        return answer
+
+    def call(self, op, **fields):
+        """Sends one request that must succeed."""
+        answer = self.request(op, **fields)
+        if not answer["ok"]:
+            raise Failure("%s %s failed: %s" % (self.label, op, answer.get("error")))
+        return answer
+
+    def stop(self):
+        if self.proc.poll() is None:
+            try:
+                self.proc.stdin.write(json.dumps({"id": 0, "op": "shutdown"}) + "\n")
+                self.proc.stdin.close()
+                self.proc.wait(timeout=5)
+            except (OSError, subprocess.TimeoutExpired):
+                self.proc.kill()
+                self.proc.wait()
+
+    def restart(self):
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+        self.start()
+
+
+# ---------------------------------------------------------------- wire helpers
+
+def pb_fields(data):
+    """Minimal protobuf reader: {field: [(value, offset of value)]} for varint and length fields."""
+    fields, i = {}, 0
+
+    def varint():
+        nonlocal i
+        value = shift = 0
+        while True:
+            if i >= len(data) or shift > 63:
+                raise Failure("truncated or bad protobuf varint")
+            byte = data[i]
+            i += 1
+            value |= (byte & 0x7F) << shift
+            shift += 7
+            if byte < 0x80:
+                return value
+
+    while i < len(data):
+        key = varint()
+        field, wire = key >> 3, key & 7
+        if wire == 0:
+            start = i
+            fields.setdefault(field, []).append((varint(), start))
+        elif wire == 2:
+            size = varint()
+            if i + size > len(data):
+                raise Failure("truncated protobuf field %d" % field)
+            fields.setdefault(field, []).append((data[i:i + size], i))
+            i += size
+        else:
+            raise Failure("unexpected protobuf wire type %d (field %d)" % (wire, field))
+    return fields
+
+
+def pb_one(fields, number):
+    values = fields.get(number, [])
+    if len(values) != 1:
+        raise Failure("protobuf field %d present %d times" % (number, len(values)))
+    return values[0]
+
+
+def fingerprint_half(iterations, stable_id, key):
+    digest = b"\x00\x00" + key + stable_id
+    for _ in range(iterations):
+        digest = hashlib.sha512(digest + key).digest()
+    return digest
+
+
+def expected_fingerprint(iterations, local_id, local_key, remote_id, remote_key):
+    """Independent NumericFingerprintGenerator (FACTS §1.13): (displayable, local content, remote content)."""
+    local = fingerprint_half(iterations, local_id, local_key)
+    remote = fingerprint_half(iterations, remote_id, remote_key)
+    digits = lambda d: "".join("%05d" % (int.from_bytes(d[i:i + 5], "big") % 100000) for i in range(0, 30, 5))
+    return "".join(sorted([digits(local), digits(remote)])), local[:32], remote[:32]
+
+
+def check_key(value, what):
+    key = bytes.fromhex(value)
+    if len(key) != 33 or key[0] != 0x05:
+        raise Failure("%s is not a 33-byte 05||u key: %s" % (what, value))
+    return key
+
+
+# ---------------------------------------------------------------- conversation model
+
+class Party:
+    """One device on one server. `pending`: it initiated a session and has not yet decrypted a reply,
+    so its messages must be PreKey messages (type 3)."""
+
+    def __init__(self, peer, name, rng):
+        self.peer, self.name = peer, name
+        self.device_id = rng.randint(1, 127)
+        self.registration_id = rng.randint(1, 16380)
+        self.create()
+
+    def create(self):
+        answer = self.peer.call("create_party", party=self.name, device_id=self.device_id,
+                                registration_id=self.registration_id)
+        self.identity_key = check_key(answer["identity_key"], "%s identity_key" % self.name)
+        self.pending = False
+
+    def ref(self, other):
+        return dict(party=self.name, peer=other.name, peer_device=other.device_id)
+
+    def bundle(self, one_time):
+        bundle = self.peer.call("prekey_bundle", party=self.name, with_one_time=one_time)["bundle"]
+        for name in ("registration_id", "device_id", "signed_prekey_id"):
+            if not isinstance(bundle.get(name), int):
+                raise Failure("bundle of %s: %s missing or not an int" % (self.name, name))
+        if bundle["registration_id"] != self.registration_id or bundle["device_id"] != self.device_id:
+            raise Failure("bundle of %s: wrong registration_id/device_id" % self.name)
+        if check_key(bundle["identity_key"], "bundle identity_key") != self.identity_key:
+            raise Failure("bundle of %s: identity_key differs from create_party" % self.name)
+        check_key(bundle["signed_prekey"], "bundle signed_prekey")
+        if len(bytes.fromhex(bundle["signed_prekey_signature"])) != 64:
+            raise Failure("bundle of %s: signature is not 64 bytes" % self.name)
+        if one_time:
+            check_key(bundle.get("prekey", ""), "bundle prekey")
+            if not isinstance(bundle.get("prekey_id"), int):
+                raise Failure("bundle of %s: prekey_id missing" % self.name)
+        elif "prekey" in bundle or "prekey_id" in bundle:
+            raise Failure("bundle of %s: one-time prekey present though not asked for" % self.name)
+        return bundle
+
+    def process_bundle(self, other, bundle):
+        self.peer.call("process_bundle", bundle=bundle, **self.ref(other))
+        self.pending = True
+
+
+class Msg:
+    def __init__(self, src, dst, plaintext, message_type, ciphertext):
+        self.src, self.dst, self.plaintext = src, dst, plaintext
+        self.type, self.ct = message_type, ciphertext
+
+
+class Conv:
+    def __init__(self, rng):
+        self.rng, self.msgs, self.note = rng, 0, ""
+
+    def send(self, src, dst, plaintext=None, check_type=True):
+        if plaintext is None:
+            plaintext = ("%s #%d " % (src.name, self.rng.randrange(10 ** 6))).encode() + \
+                self.rng.randbytes(self.rng.randrange(48))
+        answer = src.peer.call("encrypt", plaintext=plaintext.hex(), **src.ref(dst))
+        msg = Msg(src, dst, plaintext, answer.get("message_type"), bytes.fromhex(answer["ciphertext"]))
+        if msg.type not in (2, 3):
+            raise Failure("%s encrypt: message_type %r" % (src.name, msg.type))
+        want = 3 if src.pending else 2
+        if check_type and msg.type != want:
+            raise Failure("%s sent message_type %d, expected %d (%s)" % (
+                src.name, msg.type, want, "no reply decrypted yet" if src.pending else "session acknowledged"))
+        return msg
+
+    def try_deliver(self, msg, ciphertext=None):
+        """Decrypt request; returns the answer. Counts and acknowledges a correct decryption."""
+        ct = msg.ct if ciphertext is None else ciphertext
+        answer = msg.dst.peer.request("decrypt", message_type=msg.type, ciphertext=ct.hex(),
+                                      **msg.dst.ref(msg.src))
+        if answer["ok"] and ciphertext is None:
+            if bytes.fromhex(answer.get("plaintext", "")) != msg.plaintext:
+                raise Failure("%s decrypted a wrong plaintext" % msg.dst.name)
+            self.msgs += 1
+            msg.dst.pending = False
+        return answer
+
+    def deliver(self, msg, what="message"):
+        answer = self.try_deliver(msg)
+        if not answer["ok"]:
+            raise Failure("%s could not decrypt %s (type %d): %s" % (msg.dst.name, what, msg.type,
+                                                                   answer.get("error")))
+
+    def reject(self, msg, what, ciphertext=None):
+        answer = self.try_deliver(msg, ciphertext)
+        if answer["ok"]:
+            raise Failure("%s: %s decrypted but must fail" % (msg.dst.name, what))
+
+    def exchange(self, a, b, rounds):
+        for _ in range(rounds):
+            self.deliver(self.send(a, b))
+            self.deliver(self.send(b, a))
+
+
+def flip(data, index):
+    out = bytearray(data)
+    out[index] ^= 0x01
+    return bytes(out)
+
+
+def check_prekey_message(msg, bundle):
+    """Structure of a PreKeySignalMessage against the bundle it was built from."""
+    fields = pb_fields(msg.ct[1:])
+    if bundle.get("prekey_id") is None:
+        if 1 in fields:
+            raise Failure("PreKey message carries pre_key_id though the bundle had no one-time prekey")
+    elif pb_one(fields, 1)[0] != bundle["prekey_id"]:
+        raise Failure("PreKey message pre_key_id != bundle prekey_id")
+    if pb_one(fields, 6)[0] != bundle["signed_prekey_id"]:
+        raise Failure("PreKey message signed_pre_key_id != bundle signed_prekey_id")
+    if pb_one(fields, 3)[0] != msg.src.identity_key:
+        raise Failure("PreKey message identity_key is not the sender's identity")
+    if pb_one(fields, 5)[0] != msg.src.registration_id:
+        raise Failure("PreKey message registration_id is not the sender's")
+    return fields
+
+
+# ---------------------------------------------------------------- scenarios
+# Each gets (conv, initiator, responder) and raises Failure on a broken expectation.
+
+def basic(c, a, b):
+    bundle = b.bundle(one_time=True)
+    a.process_bundle(b, bundle)
+    first = c.send(a, b)
+    check_prekey_message(first, bundle)
+    c.deliver(first)
+    c.deliver(c.send(a, b))  # still type 3: no reply decrypted yet
+    for _ in range(4):
+        for src, dst in ((b, a), (a, b)):
+            for _ in range(c.rng.randint(1, 3)):
+                c.deliver(c.send(src, dst))
+
+
+def no_one_time_prekey(c, a, b):
+    bundle = b.bundle(one_time=False)
+    a.process_bundle(b, bundle)
+    first = c.send(a, b)
+    check_prekey_message(first, bundle)
+    c.deliver(first)
+    c.deliver(c.send(a, b))
+    c.exchange(b, a, 3)
+
+
+def out_of_order(c, a, b):
+    a.process_bundle(b, b.bundle(one_time=True))
+    for src, dst in ((a, b), (b, a), (a, b)):  # PreKey messages, then two ratchet steps
+        batch = [c.send(src, dst) for _ in range(20)]
+        c.rng.shuffle(batch)
+        for msg in batch:
+            c.deliver(msg)
+    c.deliver(c.send(b, a))
+
+
+def lost_messages(c, a, b):
+    a.process_bundle(b, b.bundle(one_time=True))
+    for src, dst, count, lose in ((a, b, 10, 4), (b, a, 6, 3), (a, b, 5, 2), (b, a, 4, 4)):
+        batch = [c.send(src, dst) for _ in range(count)]
+        lost = set(c.rng.sample(range(count), lose))
+        if lose < count:
+            lost.add(0)  # the first message of a chain is lost
+            lost.discard(count - 1)  # something of each batch arrives, except in the all-lost batch
+        for i, msg in enumerate(batch):
+            if i not in lost:
+                c.deliver(msg)
+    c.exchange(a, b, 2)
+
+
+def simultaneous_initiation(c, a, b):
+    """Java SimultaneousInitiateTests: both initiate, each decrypts the other's PreKey message; the two
+    sessions converge once each side has decrypted a message from the other's current session."""
+    a.process_bundle(b, b.bundle(one_time=True))
+    b.process_bundle(a, a.bundle(one_time=True))
+    to_b, to_a = c.send(a, b), c.send(b, a)
+    for msg in c.rng.sample([to_b, to_a], 2):
+        c.deliver(msg, "the simultaneous PreKey message")
+    rounds, clean = 5, []
+    first, second = c.rng.sample([a, b], 2)
+    for _ in range(rounds):
+        ok = True
+        for src, dst in ((first, second), (second, first)):
+            msg = c.send(src, dst, check_type=False)
+            ok = c.try_deliver(msg)["ok"] and msg.type == 2 and ok
+        clean.append(ok)
+    converged = next((i for i in range(rounds) if all(clean[i:])), None)
+    if converged is None or converged > 2:
+        raise Failure("no convergence: rounds clean (decrypted both ways, type 2) = %s" % clean)
+    c.note = "converged at round %d" % (converged + 1)
+
+
+def long_chain(c, a, b):
+    a.process_bundle(b, b.bundle(one_time=True))
+    for _ in range(2000):
+        c.deliver(c.send(a, b))
+    c.deliver(c.send(b, a))
+    c.deliver(c.send(a, b))
+
+
+def payload_sizes(c, a, b):
+    a.process_bundle(b, b.bundle(one_time=True))
+    sizes = [0, 1, 15, 16, 17, 65536]
+    for src, dst in ((a, b), (b, a), (a, b)):
+        for size in sizes:
+            c.deliver(c.send(src, dst, c.rng.randbytes(size)), "a %d-byte plaintext" % size)
+
+
+def tamper(c, a, b):
+    a.process_bundle(b, b.bundle(one_time=True))
+
+    def signal_variants(ct, offset=0):
+        body = c.rng.randrange(1, len(ct) - 8)  # protobuf body (after the version byte, before the MAC)
+        mac = c.rng.randrange(len(ct) - 8, len(ct))
+        return [("byte %d of the protobuf body" % body, offset + body), ("byte %d of the MAC" % mac, offset + mac)]
+
+    first = c.send(a, b)
+    fields = pb_fields(first.ct[1:])
+    inner, inner_at = pb_one(fields, 4)
+    base_at = pb_one(fields, 2)[1]
+    variants = [("inner message " + what, 1 + at) for what, at in signal_variants(inner, inner_at)]
+    variants.append(("base key", 1 + base_at + c.rng.randrange(1, 32)))  # not bit 7 of byte 31 (masked by X25519)
+    for what, at in variants:
+        c.reject(first, "PreKey message with flipped " + what, flip(first.ct, at))
+    c.deliver(first, "the genuine PreKey message after tampered copies")
+    for src, dst in ((b, a), (a, b)):
+        msg = c.send(src, dst)
+        for what, at in signal_variants(msg.ct):
+            c.reject(msg, "SignalMessage with flipped " + what, flip(msg.ct, at))
+        c.deliver(msg, "the genuine SignalMessage after tampered copies")
+    c.exchange(b, a, 2)
+
+
+def replay(c, a, b):
+    a.process_bundle(b, b.bundle(one_time=True))
+    first = c.send(a, b)
+    c.deliver(first)
+    c.reject(first, "replayed PreKey message")
+    reply = c.send(b, a)
+    c.deliver(reply)
+    c.reject(reply, "replayed SignalMessage")
+    m2, m3 = c.send(a, b), c.send(a, b)
+    c.deliver(m3)
+    c.deliver(m2)  # out of order: from a stored skipped key
+    c.reject(m2, "replayed out-of-order SignalMessage")
+    c.reject(first, "PreKey message replayed after the session moved on")
+    c.exchange(b, a, 2)
+
+
+def fingerprint(c, a, b):
+    a.process_bundle(b, b.bundle(one_time=True))
+    c.exchange(a, b, 1)
+    for iterations in (5200, 2):
+        prints = {}
+        for x, y in ((a, b), (b, a)):
+            answer = x.peer.call("fingerprint", iterations=iterations, **x.ref(y))
+            fields = pb_fields(bytes.fromhex(answer["scannable"]))
+            if pb_one(fields, 1)[0] != 2:
+                raise Failure("%s scannable version is not 2" % x.name)
+            local = pb_one(pb_fields(pb_one(fields, 2)[0]), 1)[0]
+            remote = pb_one(pb_fields(pb_one(fields, 3)[0]), 1)[0]
+            want = expected_fingerprint(iterations, x.name.encode(), x.identity_key, y.name.encode(), y.identity_key)
+            if (answer["displayable"], local, remote) != want:
+                raise Failure("%s fingerprint (%d iterations) differs from NumericFingerprintGenerator"
+                              % (x.name, iterations))
+            prints[x.name] = (answer["displayable"], local, remote)
+        (da, la, ra), (db, lb, rb) = prints[a.name], prints[b.name]
+        if da != db or len(da) != 60 or not da.isdigit():
+            raise Failure("displayable fingerprints differ or are not 60 digits: %s / %s" % (da, db))
+        if (la, ra) != (rb, lb):
+            raise Failure("scannable fingerprints do not mirror each other")
+
+
+def identity_change(c, a, b):
+    a.process_bundle(b, b.bundle(one_time=True))
+    c.exchange(a, b, 1)
+    old = b.identity_key
+    b.create()  # same name, fresh identity and stores
+    if b.identity_key == old:
+        raise Failure("create_party on an existing name kept the identity key")
+    answer = a.peer.request("process_bundle", bundle=b.bundle(one_time=True), **a.ref(b))
+    if answer["ok"]:
+        raise Failure("%s accepted a bundle with a changed identity key" % a.name)
+    b.process_bundle(a, a.bundle(one_time=True))  # b knows nothing: trusts a on first use
+    c.reject(c.send(b, a), "PreKey message from a changed identity")
+
+
+SCENARIOS = [basic, no_one_time_prekey, out_of_order, lost_messages, simultaneous_initiation, long_chain,
+             payload_sizes, tamper, replay, fingerprint, identity_change]
+
+
+# ---------------------------------------------------------------- runner
+
+def run(scenario, seed, initiator, responder, direction):
+    rng = random.Random(seed)
+    tag = "s%d-%s-%s" % (seed, scenario.__name__, direction.replace("->", "").lower())
+    conv = Conv(rng)
+    a = Party(initiator, "alice-" + tag, rng)
+    b = Party(responder, "bob-" + tag, rng)
+    scenario(conv, a, b)
+    return conv
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--a", required=True, help="command starting implementation A")
+    parser.add_argument("--b", required=True, help="command starting implementation B")
+    parser.add_argument("--seeds", default="1,2,3", help="comma-separated integer seeds (default 1,2,3)")
+    parser.add_argument("--only", help="comma-separated scenario names")
+    parser.add_argument("--timeout", type=float, default=60.0, help="seconds to wait for one answer")
+    args = parser.parse_args()
+    seeds = [int(s) for s in args.seeds.split(",") if s.strip()]
+    scenarios = SCENARIOS
+    if args.only:
+        wanted = [name.strip() for name in args.only.split(",") if name.strip()]
+        unknown = set(wanted) - {s.__name__ for s in SCENARIOS}
+        if unknown:
+            parser.error("unknown scenario(s) %s; known: %s" % (
+                ", ".join(sorted(unknown)), ", ".join(s.__name__ for s in SCENARIOS)))
+        scenarios = [s for s in SCENARIOS if s.__name__ in wanted]
+
+    peers = {"A": Peer("A", args.a, args.timeout), "B": Peer("B", args.b, args.timeout)}
+    passed = failed = 0
+    started = time.monotonic()
+    try:
+        for label, peer in peers.items():
+            try:
+                print("%s: %s" % (label, peer.call("info")["backend"]), flush=True)
+            except Failure as error:
+                print("%s: info failed: %s" % (label, error), flush=True)
+        for seed in seeds:
+            for scenario in scenarios:
+                for direction, x, y in (("A->B", "A", "B"), ("B->A", "B", "A")):
+                    t0 = time.monotonic()
+                    head = "%s  seed=%d  %s" % (scenario.__name__, seed, direction)
+                    try:
+                        conv = run(scenario, seed, peers[x], peers[y], direction)
+                    except Failure as error:
+                        failed += 1
+                        print("FAIL  %s  : %s" % (head, error), flush=True)
+                        if isinstance(error, PeerError):
+                            for peer in peers.values():
+                                peer.restart()
+                        continue
+                    passed += 1
+                    extra = ", " + conv.note if conv.note else ""
+                    print("PASS  %s  (%d msgs%s)  %.2fs" % (head, conv.msgs, extra, time.monotonic() - t0),
+                          flush=True)
+    finally:
+        for peer in peers.values():
+            peer.stop()
+    print("total time %.1fs" % (time.monotonic() - started))
+    print("%d passed, %d failed" % (passed, failed))
+    return 0 if failed == 0 else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

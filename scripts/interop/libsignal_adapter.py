@@ -1,0 +1,114 @@
+#!/usr/bin/env python3
+"""Interop adapter: the JSON-lines contract of driver.py on signal-protocol 0.2.3.
+
+signal-protocol 0.2.3 = PyO3 bindings to Signal's Rust libsignal at commit 609a1de (Dec 2020, X3DH, v3).
+Run with .venv-peers/libsignal/bin/python (created by scripts/peers-venv.sh).
+One InMemSignalProtocolStore per party; its identity store is trust-on-first-use per (name, device).
+"""
+import time
+
+from jsonl_server import Refused, fresh_id, serve, unhex
+from signal_protocol import (address, curve, fingerprint, identity_key, protocol, session,
+                             session_cipher, state, storage)
+
+BACKEND = "signal-protocol 0.2.3 (libsignal Rust @609a1de, PyPI wheel)"
+
+
+class Party:
+    def __init__(self, device_id, registration_id):
+        self.device_id = device_id
+        self.registration_id = registration_id
+        self.identity = identity_key.IdentityKeyPair.generate()
+        self.store = storage.InMemSignalProtocolStore(self.identity, registration_id)
+        self.signed_ids, self.prekey_ids = set(), set()
+
+
+parties = {}
+
+
+def party_of(req):
+    try:
+        return parties[req["party"]]
+    except KeyError:
+        raise Refused("unknown party %r" % req.get("party"))
+
+
+def peer_address(req):
+    return address.ProtocolAddress(req["peer"], req["peer_device"])
+
+
+def op_info(req):
+    return {"backend": BACKEND, "sender_key_format": "legacy"}
+
+
+def op_create_party(req):
+    party = parties[req["party"]] = Party(req["device_id"], req["registration_id"])
+    return {"identity_key": party.identity.identity_key().serialize().hex()}
+
+
+def op_prekey_bundle(req):
+    party = party_of(req)
+    signed = curve.KeyPair.generate()
+    signed_public = signed.public_key().serialize()
+    signature = party.identity.private_key().calculate_signature(signed_public)
+    signed_id = fresh_id(party.signed_ids)
+    record = state.SignedPreKeyRecord(signed_id, int(time.time() * 1000), signed, signature)
+    party.store.save_signed_pre_key(signed_id, record)
+    bundle = {
+        "registration_id": party.registration_id,
+        "device_id": party.device_id,
+        "identity_key": party.identity.identity_key().serialize().hex(),
+        "signed_prekey_id": signed_id,
+        "signed_prekey": signed_public.hex(),
+        "signed_prekey_signature": bytes(signature).hex(),
+    }
+    if req.get("with_one_time"):
+        one_time = curve.KeyPair.generate()
+        prekey_id = fresh_id(party.prekey_ids)
+        party.store.save_pre_key(prekey_id, state.PreKeyRecord(prekey_id, one_time))
+        bundle["prekey_id"] = prekey_id
+        bundle["prekey"] = one_time.public_key().serialize().hex()
+    return {"bundle": bundle}
+
+
+def op_process_bundle(req):
+    party, b = party_of(req), req["bundle"]
+    if ("prekey_id" in b) != ("prekey" in b):
+        raise Refused("bundle has only one of prekey_id / prekey")
+    prekey = curve.PublicKey.deserialize(unhex(b["prekey"])) if "prekey" in b else None
+    bundle = state.PreKeyBundle(
+        b["registration_id"], b["device_id"], b.get("prekey_id"), prekey,
+        b["signed_prekey_id"], curve.PublicKey.deserialize(unhex(b["signed_prekey"])),
+        unhex(b["signed_prekey_signature"]), identity_key.IdentityKey(unhex(b["identity_key"])))
+    session.process_prekey_bundle(peer_address(req), party.store, bundle)
+    return {}
+
+
+def op_encrypt(req):
+    message = session_cipher.message_encrypt(party_of(req).store, peer_address(req), unhex(req["plaintext"]))
+    return {"message_type": message.message_type(), "ciphertext": bytes(message.serialize()).hex()}
+
+
+def op_decrypt(req):
+    store, peer, data = party_of(req).store, peer_address(req), unhex(req["ciphertext"])
+    if req["message_type"] == 3:
+        plaintext = session_cipher.message_decrypt_prekey(store, peer, protocol.PreKeySignalMessage.try_from(data))
+    elif req["message_type"] == 2:
+        plaintext = session_cipher.message_decrypt_signal(store, peer, protocol.SignalMessage.try_from(data))
+    else:
+        raise Refused("unsupported message_type %r" % req["message_type"])
+    return {"plaintext": bytes(plaintext).hex()}
+
+
+def op_fingerprint(req):
+    party = party_of(req)
+    remote = party.store.get_identity(peer_address(req))
+    if remote is None:
+        raise Refused("no known identity for %s.%s" % (req["peer"], req["peer_device"]))
+    fp = fingerprint.Fingerprint(2, req["iterations"], req["party"].encode(), party.identity.identity_key(),
+                                 req["peer"].encode(), remote)
+    return {"displayable": fp.display_string(), "scannable": bytes(fp.serialize()).hex()}
+
+
+if __name__ == "__main__":
+    serve({name[3:]: fn for name, fn in globals().items() if name.startswith("op_")})
