@@ -3,11 +3,11 @@ import Crosswire
 import Foundation
 
 @main
-struct CrosswireTool: ParsableCommand {
+struct CrosswireTool: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "crosswire",
         abstract: "Crosswire, the end-to-end encryption core: vectors, interop and demos.",
-        subcommands: [Vectors.self]
+        subcommands: [Vectors.self, Interop.self]
     )
 }
 
@@ -39,5 +39,15 @@ struct Vectors: ParsableCommand {
             print("\(reports.count) files, \(total) cases, \(failed) failed")
             if failed > 0 || reports.contains(where: { !$0.isSuccess }) { throw ExitCode.failure }
         }
+    }
+}
+
+struct Interop: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Serve the JSON-lines interop protocol on stdin/stdout (see SPEC.md §7)."
+    )
+
+    func run() async throws {
+        await InteropServer().run()
     }
 }

@@ -9,13 +9,13 @@ Quirks handled here:
   (proto2 default), and the session builder would then look up prekey 0. We reset it to None, which is how
   its own builder (and Java's Optional) mean "no one-time prekey". Outgoing: a bundle without a one-time
   prekey is passed as preKeyId=None / preKey=None, so field 1 is omitted.
-* python-axolotl 0.2.3 has no fingerprint module: numeric_fingerprint() below implements libsignal's
+* python-axolotl 0.2.3 has no fingerprint module: numeric_fingerprint.py implements libsignal's
   NumericFingerprintGenerator (FACTS §1.13).
 """
-import hashlib
 import logging
 
 from jsonl_server import Refused, fresh_id, serve, unhex
+from numeric_fingerprint import fingerprint
 from axolotl.ecc.curve import Curve
 from axolotl.identitykey import IdentityKey
 from axolotl.invalidkeyidexception import InvalidKeyIdException
@@ -108,25 +108,6 @@ def public_key(hex_value):
     return Curve.decodePoint(bytearray(unhex(hex_value)), 0)
 
 
-def numeric_fingerprint(iterations, local_id, local_key, remote_id, remote_key):
-    """(displayable 60 digits, scannable CombinedFingerprints v2 bytes), local side first."""
-    if not 1 < iterations <= 1000000:
-        raise Refused("iterations must be in 2..1000000")
-    def hashed(stable_id, key):
-        digest = b"\x00\x00" + key + stable_id
-        for _ in range(iterations):
-            digest = hashlib.sha512(digest + key).digest()
-        return digest
-
-    def digits(digest):
-        return "".join("%05d" % (int.from_bytes(digest[i:i + 5], "big") % 100000) for i in range(0, 30, 5))
-
-    local, remote = hashed(local_id, local_key), hashed(remote_id, remote_key)
-    shown = sorted([digits(local), digits(remote)])
-    logical = lambda tag, digest: bytes([tag, 34, 0x0A, 32]) + digest[:32]  # {1: content(32)}
-    return "".join(shown), bytes([0x08, 2]) + logical(0x12, local) + logical(0x1A, remote)
-
-
 def untrusted(error):
     return Refused("untrusted identity for %s" % error.getName())
 
@@ -208,7 +189,7 @@ def op_fingerprint(req):
     remote = s.trusted.get(req["peer"])
     if remote is None:
         raise Refused("no known identity for %s" % req["peer"])
-    displayable, scannable = numeric_fingerprint(
+    displayable, scannable = fingerprint(
         req["iterations"], req["party"].encode(), s.identity.getPublicKey().serialize(),
         req["peer"].encode(), remote)
     return {"displayable": displayable, "scannable": scannable.hex()}

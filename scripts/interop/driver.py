@@ -25,7 +25,6 @@ For every seed, every scenario runs in both directions (A initiates to B, then B
 uniquely named parties. One line per run, then a last line `N passed, M failed`; exit 0 iff M == 0.
 """
 import argparse
-import hashlib
 import json
 import queue
 import random
@@ -34,6 +33,8 @@ import subprocess
 import sys
 import threading
 import time
+
+import numeric_fingerprint
 
 
 class Failure(Exception):
@@ -157,21 +158,6 @@ def pb_one(fields, number):
     return values[0]
 
 
-def fingerprint_half(iterations, stable_id, key):
-    digest = b"\x00\x00" + key + stable_id
-    for _ in range(iterations):
-        digest = hashlib.sha512(digest + key).digest()
-    return digest
-
-
-def expected_fingerprint(iterations, local_id, local_key, remote_id, remote_key):
-    """Independent NumericFingerprintGenerator (FACTS §1.13): (displayable, local content, remote content)."""
-    local = fingerprint_half(iterations, local_id, local_key)
-    remote = fingerprint_half(iterations, remote_id, remote_key)
-    digits = lambda d: "".join("%05d" % (int.from_bytes(d[i:i + 5], "big") % 100000) for i in range(0, 30, 5))
-    return "".join(sorted([digits(local), digits(remote)])), local[:32], remote[:32]
-
-
 def check_key(value, what):
     key = bytes.fromhex(value)
     if len(key) != 33 or key[0] != 0x05:
@@ -249,12 +235,14 @@ class Conv:
                 src.name, msg.type, want, "no reply decrypted yet" if src.pending else "session acknowledged"))
         return msg
 
-    def try_deliver(self, msg, ciphertext=None):
+    def decrypt(self, msg, ciphertext):
+        return msg.dst.peer.request("decrypt", message_type=msg.type, ciphertext=ciphertext.hex(),
+                                    **msg.dst.ref(msg.src))
+
+    def try_deliver(self, msg):
         """Decrypt request; returns the answer. Counts and acknowledges a correct decryption."""
-        ct = msg.ct if ciphertext is None else ciphertext
-        answer = msg.dst.peer.request("decrypt", message_type=msg.type, ciphertext=ct.hex(),
-                                      **msg.dst.ref(msg.src))
-        if answer["ok"] and ciphertext is None:
+        answer = self.decrypt(msg, msg.ct)
+        if answer["ok"]:
             if bytes.fromhex(answer.get("plaintext", "")) != msg.plaintext:
                 raise Failure("%s decrypted a wrong plaintext" % msg.dst.name)
             self.msgs += 1
@@ -264,12 +252,11 @@ class Conv:
     def deliver(self, msg, what="message"):
         answer = self.try_deliver(msg)
         if not answer["ok"]:
-            raise Failure("%s could not decrypt %s (type %d): %s" % (msg.dst.name, what, msg.type,
-                                                                   answer.get("error")))
+            raise Failure("%s could not decrypt %s (type %d): %s"
+                          % (msg.dst.name, what, msg.type, answer.get("error")))
 
     def reject(self, msg, what, ciphertext=None):
-        answer = self.try_deliver(msg, ciphertext)
-        if answer["ok"]:
+        if self.decrypt(msg, msg.ct if ciphertext is None else ciphertext)["ok"]:
             raise Failure("%s: %s decrypted but must fail" % (msg.dst.name, what))
 
     def exchange(self, a, b, rounds):
@@ -434,7 +421,7 @@ def fingerprint(c, a, b):
     a.process_bundle(b, b.bundle(one_time=True))
     c.exchange(a, b, 1)
     for iterations in (5200, 2):
-        prints = {}
+        got = {}
         for x, y in ((a, b), (b, a)):
             answer = x.peer.call("fingerprint", iterations=iterations, **x.ref(y))
             fields = pb_fields(bytes.fromhex(answer["scannable"]))
@@ -442,16 +429,18 @@ def fingerprint(c, a, b):
                 raise Failure("%s scannable version is not 2" % x.name)
             local = pb_one(pb_fields(pb_one(fields, 2)[0]), 1)[0]
             remote = pb_one(pb_fields(pb_one(fields, 3)[0]), 1)[0]
-            want = expected_fingerprint(iterations, x.name.encode(), x.identity_key, y.name.encode(), y.identity_key)
-            if (answer["displayable"], local, remote) != want:
-                raise Failure("%s fingerprint (%d iterations) differs from NumericFingerprintGenerator"
-                              % (x.name, iterations))
-            prints[x.name] = (answer["displayable"], local, remote)
-        (da, la, ra), (db, lb, rb) = prints[a.name], prints[b.name]
+            got[x] = (answer["displayable"], local, remote, answer["scannable"])
+        (da, la, ra, _), (db, lb, rb, _) = got[a], got[b]
         if da != db or len(da) != 60 or not da.isdigit():
             raise Failure("displayable fingerprints differ or are not 60 digits: %s / %s" % (da, db))
         if (la, ra) != (rb, lb):
-            raise Failure("scannable fingerprints do not mirror each other")
+            raise Failure("scannable fingerprints do not mirror each other (%d iterations)" % iterations)
+        for x, y in ((a, b), (b, a)):  # both agree; now check against the reference algorithm
+            displayable, scannable = numeric_fingerprint.fingerprint(
+                iterations, x.name.encode(), x.identity_key, y.name.encode(), y.identity_key)
+            if (got[x][0], got[x][3]) != (displayable, scannable.hex()):
+                raise Failure("%s fingerprint (%d iterations) differs from NumericFingerprintGenerator"
+                              % (x.name, iterations))
 
 
 def identity_change(c, a, b):
@@ -508,7 +497,7 @@ def main():
     try:
         for label, peer in peers.items():
             try:
-                print("%s: %s" % (label, peer.call("info")["backend"]), flush=True)
+                print("%s: %s" % (label, peer.call("info").get("backend")), flush=True)
             except Failure as error:
                 print("%s: info failed: %s" % (label, error), flush=True)
         for seed in seeds:
@@ -518,8 +507,10 @@ def main():
                     head = "%s  seed=%d  %s" % (scenario.__name__, seed, direction)
                     try:
                         conv = run(scenario, seed, peers[x], peers[y], direction)
-                    except Failure as error:
+                    except (Failure, KeyError, ValueError, TypeError, AttributeError) as error:
                         failed += 1
+                        if not isinstance(error, Failure):  # a field missing or of the wrong kind
+                            error = "malformed answer: %s: %s" % (type(error).__name__, error)
                         print("FAIL  %s  : %s" % (head, error), flush=True)
                         if isinstance(error, PeerError):
                             for peer in peers.values():

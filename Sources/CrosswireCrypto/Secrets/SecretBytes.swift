@@ -88,6 +88,8 @@ public struct SecretBytes: @unchecked Sendable {  // the buffer is never mutated
     #endif
 }
 
+extension SecretBytes: ContiguousBytes {}
+
 extension SecretBytes: Equatable {
     /// Constant time in the contents (lengths are not secret).
     public static func == (lhs: SecretBytes, rhs: SecretBytes) -> Bool {

@@ -56,7 +56,7 @@ public struct HMACKey: Sendable {
     /// The MAC of `a ‖ b ‖ c ‖ d`, written to `output` (at least 32 bytes). Up to four parts so that
     /// callers never concatenate into a temporary (a Signal MAC covers two identities and the message).
     @inline(__always)
-    func mac(
+    public func mac(
         _ a: UnsafeRawBufferPointer, _ b: UnsafeRawBufferPointer = UnsafeRawBufferPointer(start: nil, count: 0), _ c: UnsafeRawBufferPointer = UnsafeRawBufferPointer(start: nil, count: 0),
         _ d: UnsafeRawBufferPointer = UnsafeRawBufferPointer(start: nil, count: 0), into output: UnsafeMutableRawBufferPointer
     ) {

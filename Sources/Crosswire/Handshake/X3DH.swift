@@ -1,0 +1,81 @@
+import CrosswireCrypto
+import CrosswireWire
+
+/// X3DH as libsignal v3 runs it (SPEC.md §5.2): the master secret is `0xFF×32 ‖ DH1 ‖ DH2 ‖ DH3 [‖ DH4]`,
+/// expanded by `HKDF(no salt, info "WhisperText", 64)` into the first root key and chain key.
+enum X3DH {
+    static let info = Array("WhisperText".utf8)
+    static let discontinuity = [UInt8](repeating: 0xFF, count: 32)
+
+    /// Alice: a session from Bob's bundle. Bob's signed prekey is his first ratchet key; Alice receives on
+    /// it and immediately performs one ratchet step to get her sending chain.
+    static func initiate(
+        identity: IdentityKeyPair, localRegistrationID: UInt32, bundle: PreKeyBundle,
+        using entropy: some EntropySource
+    ) throws -> SessionState {
+        let baseKeyPair = ECKeyPair.generate(using: entropy)
+        let sendingRatchet = ECKeyPair.generate(using: entropy)
+        var secrets: [SecretBytes] = [
+            try agree(identity.privateKey, bundle.signedPreKey),
+            try agree(baseKeyPair.privateKey, bundle.identityKey.publicKey),
+            try agree(baseKeyPair.privateKey, bundle.signedPreKey),
+        ]
+        if let preKey = bundle.preKey {
+            secrets.append(try agree(baseKeyPair.privateKey, preKey))
+        }
+        let (root, chain) = try derive(secrets)
+        let receiving = ReceivingChain(ratchetKey: bundle.signedPreKey, chainKey: chain)
+        let (sendingRoot, sendingChain) = try root.createChain(
+            theirRatchetKey: bundle.signedPreKey, ourRatchetKey: sendingRatchet.privateKey)
+        return SessionState(
+            version: MessageVersion.v3, localIdentity: identity.identityKey, remoteIdentity: bundle.identityKey,
+            rootKey: sendingRoot, previousCounter: 0,
+            sendingChain: SendingChain(ratchetKeyPair: sendingRatchet, chainKey: sendingChain),
+            receivingChains: [receiving],
+            pendingPreKey: PendingPreKey(preKeyID: bundle.preKeyID, signedPreKeyID: bundle.signedPreKeyID, baseKey: baseKeyPair.publicKey),
+            localRegistrationID: localRegistrationID, remoteRegistrationID: bundle.registrationID,
+            aliceBaseKey: baseKeyPair.publicKey)
+    }
+
+    /// Bob: the session for Alice's PreKeySignalMessage. His sending ratchet key is the signed prekey.
+    static func respond(
+        identity: IdentityKeyPair, localRegistrationID: UInt32, signedPreKey: ECKeyPair, oneTimePreKey: ECKeyPair?,
+        theirIdentity: IdentityKey, theirBaseKey: ECPublicKey, theirRegistrationID: UInt32
+    ) throws -> SessionState {
+        var secrets: [SecretBytes] = [
+            try agree(signedPreKey.privateKey, theirIdentity.publicKey),
+            try agree(identity.privateKey, theirBaseKey),
+            try agree(signedPreKey.privateKey, theirBaseKey),
+        ]
+        if let oneTimePreKey {
+            secrets.append(try agree(oneTimePreKey.privateKey, theirBaseKey))
+        }
+        let (root, chain) = try derive(secrets)
+        return SessionState(
+            version: MessageVersion.v3, localIdentity: identity.identityKey, remoteIdentity: theirIdentity,
+            rootKey: root, previousCounter: 0,
+            sendingChain: SendingChain(ratchetKeyPair: signedPreKey, chainKey: chain),
+            receivingChains: [], pendingPreKey: nil,
+            localRegistrationID: localRegistrationID, remoteRegistrationID: theirRegistrationID,
+            aliceBaseKey: theirBaseKey)
+    }
+
+    private static func agree(_ ours: ECPrivateKey, _ theirs: ECPublicKey) throws -> SecretBytes {
+        do {
+            return try ours.sharedSecret(with: theirs)
+        } catch {
+            throw ProtocolError(.invalidKey, "X3DH agreement failed: \(error)")
+        }
+    }
+
+    private static func derive(_ secrets: [SecretBytes]) throws -> (RootKey, ChainKey) {
+        let master = SecretBytes(count: 32 * (secrets.count + 1)) { out in
+            out.baseAddress!.initializeMemory(as: UInt8.self, repeating: 0xFF, count: 32)
+            for (i, secret) in secrets.enumerated() {
+                secret.withUnsafeBytes { (out.baseAddress! + 32 * (i + 1)).copyMemory(from: $0.baseAddress!, byteCount: 32) }
+            }
+        }
+        let derived = try HKDF.deriveKey(inputKeyMaterial: master, info: info, outputByteCount: 64)
+        return (RootKey(derived.slice(0..<32)), ChainKey(derived.slice(32..<64), index: 0))
+    }
+}

@@ -1,0 +1,80 @@
+import CrosswireCrypto
+
+/// Which way a message travels when trust is checked (libsignal's `Direction`).
+public enum TrustDirection: Sendable {
+    case sending, receiving
+}
+
+/// The device's own identity and what it trusts of others. Implementations decide the trust policy;
+/// the in-memory store trusts on first use and refuses a changed key.
+public protocol IdentityKeyStore: Sendable {
+    func identityKeyPair() async throws -> IdentityKeyPair
+    func localRegistrationID() async throws -> UInt32
+    /// Records `identity` for `address`; returns `true` when it replaced a different key.
+    @discardableResult
+    func saveIdentity(_ identity: IdentityKey, for address: ProtocolAddress) async throws -> Bool
+    func isTrustedIdentity(_ identity: IdentityKey, for address: ProtocolAddress, direction: TrustDirection) async throws -> Bool
+    func identity(for address: ProtocolAddress) async throws -> IdentityKey?
+}
+
+public protocol PreKeyStore: Sendable {
+    func preKey(id: PreKeyID) async throws -> OneTimePreKey?
+    func storePreKey(_ preKey: OneTimePreKey) async throws
+    func removePreKey(id: PreKeyID) async throws
+}
+
+public protocol SignedPreKeyStore: Sendable {
+    func signedPreKey(id: SignedPreKeyID) async throws -> SignedPreKey?
+    func storeSignedPreKey(_ signedPreKey: SignedPreKey) async throws
+}
+
+public protocol SessionStore: Sendable {
+    func session(for address: ProtocolAddress) async throws -> SessionRecord?
+    func storeSession(_ record: SessionRecord, for address: ProtocolAddress) async throws
+}
+
+/// Everything a 1:1 session needs; KEM prekeys and sender keys get their own protocols.
+public typealias SignalProtocolStore = IdentityKeyStore & PreKeyStore & SignedPreKeyStore & SessionStore
+
+/// All four stores in memory, for tests, tools and apps that persist elsewhere. An actor: safe to share
+/// between tasks.
+public actor InMemorySignalProtocolStore: IdentityKeyStore, PreKeyStore, SignedPreKeyStore, SessionStore {
+    private let identity: IdentityKeyPair
+    private let registrationID: UInt32
+    private var identities: [ProtocolAddress: IdentityKey] = [:]
+    private var preKeys: [PreKeyID: OneTimePreKey] = [:]
+    private var signedPreKeys: [SignedPreKeyID: SignedPreKey] = [:]
+    private var sessions: [ProtocolAddress: SessionRecord] = [:]
+
+    public init(identity: IdentityKeyPair, registrationID: UInt32) {
+        self.identity = identity
+        self.registrationID = registrationID
+    }
+
+    public func identityKeyPair() -> IdentityKeyPair { identity }
+    public func localRegistrationID() -> UInt32 { registrationID }
+
+    @discardableResult
+    public func saveIdentity(_ key: IdentityKey, for address: ProtocolAddress) -> Bool {
+        let previous = identities.updateValue(key, forKey: address)
+        return previous != nil && previous != key
+    }
+
+    public func isTrustedIdentity(_ key: IdentityKey, for address: ProtocolAddress, direction: TrustDirection) -> Bool {
+        guard let known = identities[address] else { return true }
+        return known == key
+    }
+
+    public func identity(for address: ProtocolAddress) -> IdentityKey? { identities[address] }
+
+    public func preKey(id: PreKeyID) -> OneTimePreKey? { preKeys[id] }
+    public func storePreKey(_ preKey: OneTimePreKey) { preKeys[preKey.id] = preKey }
+    public func removePreKey(id: PreKeyID) { preKeys[id] = nil }
+    public var preKeyCount: Int { preKeys.count }
+
+    public func signedPreKey(id: SignedPreKeyID) -> SignedPreKey? { signedPreKeys[id] }
+    public func storeSignedPreKey(_ signedPreKey: SignedPreKey) { signedPreKeys[signedPreKey.id] = signedPreKey }
+
+    public func session(for address: ProtocolAddress) -> SessionRecord? { sessions[address] }
+    public func storeSession(_ record: SessionRecord, for address: ProtocolAddress) { sessions[address] = record }
+}

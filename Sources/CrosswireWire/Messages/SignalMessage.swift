@@ -1,0 +1,89 @@
+/// libsignal's SignalMessage (type 2): `version ‖ protobuf{1 ratchet_key, 2 counter, 3 previous_counter,
+/// 4 ciphertext} ‖ mac(8)`. This type only encodes and decodes; the MAC is computed and checked by the
+/// protocol layer over `senderIdentity ‖ receiverIdentity ‖ authenticatedBytes`.
+public struct SignalMessage: Sendable, Equatable {
+    public static let typeCode = 2
+
+    public let version: UInt8
+    /// 33-byte serialized sender ratchet key.
+    public let ratchetKey: [UInt8]
+    public let counter: UInt32
+    public let previousCounter: UInt32
+    public let ciphertext: [UInt8]
+    /// The whole message as sent.
+    public let serialized: [UInt8]
+
+    /// Everything the MAC covers besides the identities: version byte and protobuf.
+    public var authenticatedBytes: ArraySlice<UInt8> { serialized[..<(serialized.count - WireLimits.macBytes)] }
+    public var mac: ArraySlice<UInt8> { serialized[(serialized.count - WireLimits.macBytes)...] }
+
+    /// Encodes the header and ciphertext; `mac` computes the 8-byte tag over the bytes so far, which is
+    /// then appended. Fields go out in ascending tag order with `previous_counter` always present, as
+    /// libsignal emits them.
+    public init(
+        version: UInt8, ratchetKey: [UInt8], counter: UInt32, previousCounter: UInt32, ciphertext: [UInt8],
+        mac: (ArraySlice<UInt8>) -> [UInt8]
+    ) {
+        var writer = ProtobufWriter(prefix: [MessageVersion.byte(for: version)],
+                                    reservingCapacity: ciphertext.count + 64)
+        writer.appendBytes(field: 1, ratchetKey)
+        writer.appendUInt(field: 2, UInt64(counter))
+        writer.appendUInt(field: 3, UInt64(previousCounter))
+        writer.appendBytes(field: 4, ciphertext)
+        var bytes = writer.bytes
+        let tag = mac(bytes[...])
+        precondition(tag.count == WireLimits.macBytes)
+        bytes.append(contentsOf: tag)
+        self.version = version
+        self.ratchetKey = ratchetKey
+        self.counter = counter
+        self.previousCounter = previousCounter
+        self.ciphertext = ciphertext
+        self.serialized = bytes
+    }
+
+    /// Decodes and validates structure only (no MAC check). Unknown fields (libsignal's `pq_ratchet` and
+    /// `addresses`) are skipped but stay covered by the MAC; duplicated known fields are refused.
+    public init(serialized bytes: [UInt8]) throws {
+        guard bytes.count > 1 + WireLimits.macBytes else {
+            throw WireFormatError(.truncated, "SignalMessage needs more than 9 bytes, got \(bytes.count)")
+        }
+        guard bytes.count <= WireLimits.maxMessageBytes else {
+            throw WireFormatError(.tooLarge, "SignalMessage of \(bytes.count) bytes exceeds \(WireLimits.maxMessageBytes)")
+        }
+        version = try MessageVersion.parse(bytes[0])
+        var reader = ProtobufReader(bytes[1..<(bytes.count - WireLimits.macBytes)])
+        var ratchetKey: [UInt8]?, counter: UInt32?, previousCounter: UInt32?, ciphertext: [UInt8]?
+        while let field = try reader.next() {
+            switch field.number {
+            case 1:
+                guard ratchetKey == nil else { throw Self.duplicate(1) }
+                ratchetKey = try field.value.bytes(field: 1)
+            case 2:
+                guard counter == nil else { throw Self.duplicate(2) }
+                counter = try field.value.uint32(field: 2)
+            case 3:
+                guard previousCounter == nil else { throw Self.duplicate(3) }
+                previousCounter = try field.value.uint32(field: 3)
+            case 4:
+                guard ciphertext == nil else { throw Self.duplicate(4) }
+                ciphertext = try field.value.bytes(field: 4)
+            default:
+                continue
+            }
+        }
+        guard let ratchetKey else { throw WireFormatError(.missingField, "SignalMessage lacks ratchet_key (1)") }
+        guard let counter else { throw WireFormatError(.missingField, "SignalMessage lacks counter (2)") }
+        guard let ciphertext else { throw WireFormatError(.missingField, "SignalMessage lacks ciphertext (4)") }
+        try checkPublicKey(ratchetKey, field: "ratchet_key")
+        self.ratchetKey = ratchetKey
+        self.counter = counter
+        self.previousCounter = previousCounter ?? 0
+        self.ciphertext = ciphertext
+        self.serialized = bytes
+    }
+
+    static func duplicate(_ number: Int) -> WireFormatError {
+        WireFormatError(.duplicateField, "field \(number) appears twice")
+    }
+}

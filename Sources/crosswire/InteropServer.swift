@@ -1,0 +1,177 @@
+import Crosswire
+import CrosswireCrypto
+import CrosswireWire
+import Foundation
+
+/// The JSON-lines interop server (`crosswire interop`): one request object per line on stdin, one answer
+/// per line on stdout, flushed; bytes as lowercase hex. See SPEC.md §7 for the ops. Nothing else is ever
+/// written to stdout.
+final class InteropServer {
+    struct Party {
+        let name: String
+        let deviceID: DeviceID
+        let registrationID: UInt32
+        let identity: IdentityKeyPair
+        let store: InMemorySignalProtocolStore
+        var nextSignedPreKeyID: UInt32 = 1
+        var nextPreKeyID: UInt32 = 1
+    }
+
+    struct Failure: Error { let message: String }
+
+    private var parties: [String: Party] = [:]
+    private let entropy: any EntropySource
+
+    init(entropy: any EntropySource = SystemEntropy()) {
+        self.entropy = entropy
+    }
+
+    /// Serves until `shutdown` or end of input.
+    func run() async {
+        while let line = readLine(strippingNewline: true) {
+            if line.trimmingCharacters(in: .whitespaces).isEmpty { continue }
+            let (answer, stop) = await handle(line: line)
+            FileHandle.standardOutput.write(Data((answer + "\n").utf8))
+            if stop { return }
+        }
+    }
+
+    /// One request line to one answer line; `stop` after `shutdown`.
+    func handle(line: String) async -> (answer: String, stop: Bool) {
+        var id: Any = NSNull()
+        do {
+            guard let request = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any] else {
+                throw Failure(message: "request is not a JSON object")
+            }
+            id = request["id"] ?? NSNull()
+            guard let op = request["op"] as? String else { throw Failure(message: "request has no op") }
+            var result = try await perform(op, request)
+            result["id"] = id
+            result["ok"] = true
+            return (Self.encode(result), op == "shutdown")
+        } catch {
+            return (Self.encode(["id": id, "ok": false, "error": Self.describe(error)]), false)
+        }
+    }
+
+    static func describe(_ error: Error) -> String {
+        switch error {
+        case let e as Failure: e.message
+        case let e as ProtocolError: "\(e.code): \(e.reason)"
+        case let e as CryptoError: "\(e.code): \(e.reason)"
+        case let e as WireFormatError: "\(e.code): \(e.reason)"
+        default: String(describing: error)
+        }
+    }
+
+    static func encode(_ object: [String: Any]) -> String {
+        let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data("{}".utf8)
+        return String(decoding: data, as: UTF8.self)
+    }
+
+    private func perform(_ op: String, _ r: [String: Any]) async throws -> [String: Any] {
+        switch op {
+        case "info":
+            return ["backend": "crosswire", "sender_key_format": "legacy"]
+        case "create_party":
+            let name = try string(r, "party")
+            let identity = IdentityKeyPair.generate(using: entropy)
+            let registrationID = try uint32(r, "registration_id")
+            parties[name] = Party(
+                name: name, deviceID: DeviceID(try uint32(r, "device_id")), registrationID: registrationID,
+                identity: identity, store: InMemorySignalProtocolStore(identity: identity, registrationID: registrationID))
+            return ["identity_key": Hex.encode(identity.identityKey.serialized)]
+        case "prekey_bundle":
+            return ["bundle": try await makeBundle(party: try string(r, "party"), withOneTime: r["with_one_time"] as? Bool ?? false)]
+        case "process_bundle":
+            let party = try lookup(r)
+            guard let b = r["bundle"] as? [String: Any] else { throw Failure(message: "missing bundle") }
+            let bundle = try PreKeyBundle(
+                registrationID: try uint32(b, "registration_id"), deviceID: DeviceID(try uint32(b, "device_id")),
+                identityKey: IdentityKey(serialized: try hex(b, "identity_key")),
+                signedPreKeyID: SignedPreKeyID(try uint32(b, "signed_prekey_id")),
+                signedPreKey: ECPublicKey(serialized: try hex(b, "signed_prekey")),
+                signedPreKeySignature: try hex(b, "signed_prekey_signature"),
+                preKeyID: b["prekey_id"] == nil ? nil : PreKeyID(try uint32(b, "prekey_id")),
+                preKey: b["prekey"] == nil ? nil : try ECPublicKey(serialized: try hex(b, "prekey")))
+            try await cipher(party, r).process(bundle)
+            return [:]
+        case "encrypt":
+            let message = try await cipher(try lookup(r), r).encrypt(try hex(r, "plaintext"))
+            return ["message_type": message.typeCode, "ciphertext": Hex.encode(message.serialized)]
+        case "decrypt":
+            let plaintext = try await cipher(try lookup(r), r).decrypt(
+                type: Int(try uint32(r, "message_type")), try hex(r, "ciphertext"))
+            return ["plaintext": Hex.encode(plaintext)]
+        case "fingerprint":
+            let party = try lookup(r)
+            let peer = try string(r, "peer")
+            guard let remote = try await party.store.identity(for: try address(r)) else {
+                throw Failure(message: "no known identity for \(peer)")
+            }
+            let fingerprint = try Fingerprint(
+                iterations: Int(try uint32(r, "iterations")),
+                localStableID: Array(party.name.utf8), localIdentity: party.identity.identityKey,
+                remoteStableID: Array(peer.utf8), remoteIdentity: remote)
+            return ["displayable": fingerprint.displayable, "scannable": Hex.encode(fingerprint.scannable)]
+        case "shutdown":
+            return [:]
+        default:
+            throw Failure(message: "unknown op \(op)")
+        }
+    }
+
+    private func makeBundle(party name: String, withOneTime: Bool) async throws -> [String: Any] {
+        guard var party = parties[name] else { throw Failure(message: "no party \(name)") }
+        let signed = SignedPreKey.generate(
+            id: SignedPreKeyID(party.nextSignedPreKeyID), signedBy: party.identity,
+            timestamp: UInt64(Date().timeIntervalSince1970 * 1000), using: entropy)
+        party.nextSignedPreKeyID += 1
+        await party.store.storeSignedPreKey(signed)
+        var bundle: [String: Any] = [
+            "registration_id": party.registrationID, "device_id": party.deviceID.rawValue,
+            "identity_key": Hex.encode(party.identity.identityKey.serialized),
+            "signed_prekey_id": signed.id.rawValue, "signed_prekey": Hex.encode(signed.keyPair.publicKey.serialized),
+            "signed_prekey_signature": Hex.encode(signed.signature),
+        ]
+        if withOneTime {
+            let preKey = OneTimePreKey.generateBatch(startingAt: PreKeyID(party.nextPreKeyID), count: 1, using: entropy)[0]
+            party.nextPreKeyID = preKey.id.rawValue % PreKeyID.maxIssued + 1
+            await party.store.storePreKey(preKey)
+            bundle["prekey_id"] = preKey.id.rawValue
+            bundle["prekey"] = Hex.encode(preKey.keyPair.publicKey.serialized)
+        }
+        parties[name] = party
+        return bundle
+    }
+
+    private func cipher(_ party: Party, _ r: [String: Any]) throws -> SessionCipher<InMemorySignalProtocolStore> {
+        SessionCipher(store: party.store, address: try address(r), entropy: entropy)
+    }
+
+    private func lookup(_ r: [String: Any]) throws -> Party {
+        let name = try string(r, "party")
+        guard let party = parties[name] else { throw Failure(message: "no party \(name)") }
+        return party
+    }
+
+    private func address(_ r: [String: Any]) throws -> ProtocolAddress {
+        ProtocolAddress(name: try string(r, "peer"), deviceID: DeviceID(try uint32(r, "peer_device")))
+    }
+
+    private func string(_ r: [String: Any], _ key: String) throws -> String {
+        guard let value = r[key] as? String else { throw Failure(message: "missing string field \(key)") }
+        return value
+    }
+
+    private func uint32(_ r: [String: Any], _ key: String) throws -> UInt32 {
+        guard let number = r[key] as? NSNumber, let value = UInt32(exactly: number.doubleValue) else {
+            throw Failure(message: "missing or out-of-range integer field \(key)")
+        }
+        return value
+    }
+
+    private func hex(_ r: [String: Any], _ key: String) throws -> [UInt8] {
+        try Hex.decode(try string(r, key))
+    }
+}
