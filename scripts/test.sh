@@ -3,4 +3,6 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
+# The interop tests drive the crosswire executable, which `swift test` alone does not build.
+swift build
 exec swift test "$@"

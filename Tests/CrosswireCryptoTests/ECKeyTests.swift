@@ -75,3 +75,18 @@ func hexBytes(_ text: String) -> [UInt8] {
     }
     return out
 }
+
+@Suite("Canonical public keys")
+struct CanonicalKeyTests {
+    @Test("u < p with bit 255 clear is canonical; p, p+1 and the top bit are not", arguments: [
+        ("0900000000000000000000000000000000000000000000000000000000000000", true),
+        ("ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f", true),
+        ("edffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f", false),
+        ("eeffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f", false),
+        ("0900000000000000000000000000000000000000000000000000000000000080", false),
+        ("ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7e", true),
+    ])
+    func canonical(hex: String, expected: Bool) throws {
+        #expect(try ECPublicKey(rawRepresentation: hexBytes(hex)).isCanonical == expected)
+    }
+}

@@ -87,6 +87,9 @@ public struct SessionCipher<Store: SignalProtocolStore>: Sendable {
         } catch {
             throw ProtocolError(.invalidKey, "PreKey message key: \(error)")
         }
+        guard baseKey.isCanonical else {
+            throw ProtocolError(.invalidKey, "PreKey message base key is not canonically encoded")
+        }
         guard try await store.isTrustedIdentity(theirIdentity, for: address, direction: .receiving) else {
             throw ProtocolError(.untrustedIdentity, "the identity key of \(address) changed")
         }

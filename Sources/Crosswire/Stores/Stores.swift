@@ -77,4 +77,33 @@ public actor InMemorySignalProtocolStore: IdentityKeyStore, PreKeyStore, SignedP
 
     public func session(for address: ProtocolAddress) -> SessionRecord? { sessions[address] }
     public func storeSession(_ record: SessionRecord, for address: ProtocolAddress) { sessions[address] = record }
+
+    /// Every record in serialized form, in a fixed order: lets tests prove that a failed operation left
+    /// the store byte-for-byte unchanged. Secret.
+    func snapshot() -> [String: [UInt8]] {
+        var out: [String: [UInt8]] = [:]
+        for (address, key) in identities { out["identity/\(address)"] = key.serialized }
+        for (id, key) in preKeys { out["prekey/\(id)"] = key.serialized }
+        for (id, key) in signedPreKeys { out["signed/\(id)"] = key.serialized }
+        for (address, record) in sessions { out["session/\(address)"] = record.serialized }
+        return out
+    }
+
+    /// Puts back what `snapshot()` returned (tests only).
+    func restore(_ snapshot: [String: [UInt8]]) throws {
+        identities = [:]; preKeys = [:]; signedPreKeys = [:]; sessions = [:]
+        func address(_ text: Substring) -> ProtocolAddress {
+            let parts = text.split(separator: ".")
+            return ProtocolAddress(name: parts.dropLast().joined(separator: "."), deviceID: DeviceID(UInt32(parts.last!)!))
+        }
+        for (key, bytes) in snapshot {
+            let parts = key.split(separator: "/", maxSplits: 1)
+            switch parts[0] {
+            case "identity": identities[address(parts[1])] = try IdentityKey(serialized: bytes)
+            case "prekey": let k = try OneTimePreKey(serialized: bytes); preKeys[k.id] = k
+            case "signed": let k = try SignedPreKey(serialized: bytes); signedPreKeys[k.id] = k
+            default: sessions[address(parts[1])] = try SessionRecord(serialized: bytes)
+            }
+        }
+    }
 }

@@ -50,6 +50,18 @@ public struct ECPublicKey: Sendable, Hashable {
         u.withUnsafeBytes { output.append(contentsOf: $0) }
     }
 
+    /// Whether u is in canonical form: bit 255 clear and u < 2^255 − 19. X25519 ignores bit 255 and
+    /// reduces u, so a non-canonical encoding names the same point as another key; libsignal ≥ 0.80.1
+    /// refuses such base keys and so does Crosswire.
+    public var isCanonical: Bool {
+        u.withUnsafeBytes { b in
+            if b[31] & 0x80 != 0 { return false }
+            if b[31] != 0x7f { return true }
+            for i in 1...30 where b[i] != 0xff { return true }
+            return b[0] < 0xed
+        }
+    }
+
     public func withUnsafeRawBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
         try u.withUnsafeBytes(body)
     }

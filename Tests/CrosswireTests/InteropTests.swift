@@ -1,0 +1,58 @@
+import Foundation
+import Testing
+
+/// Conversations between Crosswire (`crosswire interop`) and two independent implementations, both
+/// directions, several seeds: Signal's Rust libsignal (PyPI `signal-protocol` 0.2.3) and python-axolotl
+/// 0.2.3 (a port of libsignal-protocol-java). `scripts/interop/driver.py` runs the scenarios; the peers'
+/// venvs come from `scripts/peers-venv.sh`, which this suite runs itself.
+@Suite("Interop with libsignal and python-axolotl", .serialized)
+struct InteropTests {
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    static let crosswire = root.appendingPathComponent(".build/debug/crosswire").path
+
+    static let peersReady: Bool = run("/bin/bash", [root.appendingPathComponent("scripts/peers-venv.sh").path]).status == 0
+
+    static func run(_ executable: String, _ arguments: [String]) -> (status: Int32, output: String) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        process.currentDirectoryURL = root
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        do {
+            try process.run()
+        } catch {
+            return (-1, "could not start \(executable): \(error)")
+        }
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+    }
+
+    static let peers: [(String, String)] = [
+        ("libsignal", ".venv-peers/libsignal/bin/python scripts/interop/libsignal_adapter.py"),
+        ("axolotl", ".venv-peers/axolotl/bin/python scripts/interop/axolotl_adapter.py"),
+        ("crosswire", ".build/debug/crosswire interop"),
+    ]
+
+    @Test("every scenario passes in both directions for seeds 1, 2, 3", arguments: ["libsignal", "axolotl", "crosswire"])
+    func scenarios(peer: String) throws {
+        guard FileManager.default.isExecutableFile(atPath: Self.crosswire) else {
+            Issue.record("\(Self.crosswire) is missing: build it first (scripts/test.sh runs `swift build` before `swift test`)")
+            return
+        }
+        guard peer == "crosswire" || Self.peersReady else {
+            Issue.record("interop peers could not be installed (see scripts/peers-venv.sh): \(peer) scenarios NOT run")
+            return
+        }
+        let command = Self.peers.first { $0.0 == peer }!.1
+        let (status, output) = Self.run("/usr/bin/env", [
+            "python3", "scripts/interop/driver.py", "--a", ".build/debug/crosswire interop", "--b", command, "--seeds", "1,2,3",
+        ])
+        print(output)
+        let summary = output.split(separator: "\n").last.map(String.init) ?? ""
+        #expect(status == 0, "driver against \(peer): \(summary)")
+        #expect(summary.hasSuffix(" 0 failed"), "\(summary)")
+        #expect(summary.hasPrefix("66 passed"), "11 scenarios × 2 directions × 3 seeds: \(summary)")
+    }
+}
