@@ -7,17 +7,33 @@ struct CrosswireTool: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "crosswire",
         abstract: "Crosswire, the end-to-end encryption core: vectors, interop and demos.",
-        subcommands: [Vectors.self, Interop.self]
+        subcommands: [Demo.self, Vectors.self, Interop.self]
     )
 }
 
-struct Vectors: ParsableCommand {
+struct Vectors: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Work with the test vectors in Vectors/.",
-        subcommands: [Verify.self]
+        subcommands: [Verify.self, Generate.self]
     )
 
-    struct Verify: ParsableCommand {
+    struct Generate: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Regenerate Crosswire's deterministic vector files (session-v3.json)."
+        )
+
+        @Option(name: .long, help: "The Vectors directory (default: found from the current directory upwards).")
+        var directory: String?
+
+        func run() async throws {
+            guard let folder = directory.map({ URL(fileURLWithPath: $0) }) ?? VectorSuite.locateDirectory() else {
+                throw ValidationError("no Vectors/ directory found; pass --directory")
+            }
+            for url in try await VectorSuite.generate(directory: folder) { print("wrote \(url.path)") }
+        }
+    }
+
+    struct Verify: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Run every vector file (Crosswire's own and Wycheproof's) and print a line per file."
         )
@@ -25,11 +41,11 @@ struct Vectors: ParsableCommand {
         @Option(name: .long, help: "The Vectors directory (default: found from the current directory upwards).")
         var directory: String?
 
-        func run() throws {
+        func run() async throws {
             guard let folder = directory.map({ URL(fileURLWithPath: $0) }) ?? VectorSuite.locateDirectory() else {
                 throw ValidationError("no Vectors/ directory found; pass --directory")
             }
-            let reports = try VectorSuite.verify(directory: folder)
+            let reports = try await VectorSuite.verify(directory: folder)
             var total = 0, failed = 0
             for report in reports {
                 print(report)

@@ -19,10 +19,10 @@ struct VectorSuiteTests {
     }
 
     @Test("every case of every vector file passes", arguments: files)
-    func verify(file: String) throws {
+    func verify(file: String) async throws {
         let url = try VectorSuite.files(in: Self.directory).first { $0.lastPathComponent == file }!
         let vectors = try VectorFile(contentsOf: url)
-        let report = VectorRunner.run(vectors)
+        let report = await VectorRunner.run(vectors)
         print(report)
         #expect(report.failures.isEmpty, "\(report)")
         #expect(report.total == vectors.cases.count)
@@ -32,9 +32,30 @@ struct VectorSuiteTests {
     }
 
     @Test("Wycheproof's zero-shared-secret X25519 cases are the ones rejected")
-    func x25519Decisions() throws {
-        let report = VectorRunner.run(try VectorFile(contentsOf: Self.directory.appendingPathComponent("wycheproof/x25519_test.json")))
+    func x25519Decisions() async throws {
+        let report = await VectorRunner.run(try VectorFile(contentsOf: Self.directory.appendingPathComponent("wycheproof/x25519_test.json")))
         #expect(report.acceptableRejected == 31)
         #expect(report.acceptableAccepted == 223)
+    }
+}
+
+@Suite("Session vectors")
+struct SessionVectorTests {
+    @Test("regenerating session-v3.json gives the committed bytes")
+    func regenerates() async throws {
+        let committed = try Data(contentsOf: VectorSuiteTests.directory.appendingPathComponent("session-v3.json"))
+        let fresh = try JSONSerialization.data(withJSONObject: try await SessionVectors.generate(), options: [.prettyPrinted, .sortedKeys])
+        #expect(fresh + Data("\n".utf8) == committed)
+    }
+
+    @Test("a changed byte in a recorded message is caught by verification")
+    func detectsTampering() async throws {
+        let url = VectorSuiteTests.directory.appendingPathComponent("session-v3.json")
+        var text = try String(contentsOf: url, encoding: .utf8)
+        let marker = "\"ciphertext\" : \"33"
+        let range = try #require(text.range(of: marker))
+        text.replaceSubrange(range, with: "\"ciphertext\" : \"34")
+        let report = await VectorRunner.run(try VectorFile(name: "tampered", json: Data(text.utf8)))
+        #expect(report.failures.count == 1)
     }
 }

@@ -17,6 +17,10 @@ public struct VectorFile: Sendable {
         public let strings: [String: String]
         /// Every integer field of the test, by name.
         public let integers: [String: Int]
+        /// Arrays of flat objects (e.g. a conversation's messages), values as strings (integers in decimal).
+        public let lists: [String: [[String: String]]]
+        /// Arrays of integers (e.g. a delivery order).
+        public let integerLists: [String: [Int]]
 
         /// The hex field `name` decoded; a missing field is an error in the vector file.
         public func bytes(_ name: String) throws -> [UInt8] {
@@ -66,13 +70,27 @@ public struct VectorFile: Sendable {
                 var s: [String: String] = [:]
                 var i: [String: Int] = [:]
                 Self.flatten(test, prefix: "", strings: &s, integers: &i)
+                var lists: [String: [[String: String]]] = [:], integerLists: [String: [Int]] = [:]
+                for (key, value) in test {
+                    if let objects = value as? [[String: Any]] {
+                        lists[key] = objects.map { object in
+                            var flat: [String: String] = [:]
+                            for (k, v) in object {
+                                if let text = v as? String { flat[k] = text } else if let n = v as? Int { flat[k] = String(n) }
+                            }
+                            return flat
+                        }
+                    } else if let numbers = value as? [Int], !numbers.isEmpty || key != "flags" {
+                        integerLists[key] = numbers
+                    }
+                }
                 guard let id = test["tcId"] as? Int,
                       let result = (test["result"] as? String).flatMap(Expectation.init(rawValue:)) else {
                     throw VectorFileError("\(name): a test lacks tcId or a known result")
                 }
                 return Case(id: id, comment: test["comment"] as? String ?? "",
                             flags: test["flags"] as? [String] ?? [], expectation: result,
-                            strings: s, integers: i)
+                            strings: s, integers: i, lists: lists, integerLists: integerLists)
             }
             return Group(type: raw["type"] as? String ?? "?", strings: strings, integers: integers, cases: cases)
         }

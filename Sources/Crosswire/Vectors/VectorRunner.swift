@@ -12,13 +12,13 @@ import Foundation
 ///   key is accepted and that a fresh encapsulation decapsulates consistently is covered by the
 ///   decapsulation file; invalid keys must be refused.
 public enum VectorRunner {
-    public static func run(_ file: VectorFile) -> VectorReport {
+    public static func run(_ file: VectorFile) async -> VectorReport {
         var report = VectorReport(file: file.name, algorithm: file.algorithm)
         for group in file.groups {
             for test in group.cases {
                 report.counts[test.expectation, default: 0] += 1
                 do {
-                    let verdict = try check(test, in: group)
+                    let verdict = group.type == "SessionV3" ? try await session(test) : try check(test, in: group)
                     switch verdict {
                     case .pass:
                         report.passed += 1
@@ -198,6 +198,11 @@ public enum VectorRunner {
         } catch is CryptoError {
             return expect(test, succeeded: false, matches: false)
         }
+    }
+
+    private static func session(_ test: VectorFile.Case) async throws -> Verdict {
+        if let difference = try await SessionVectors.verify(test) { return .fail(difference) }
+        return .pass
     }
 
     /// libsignal's chain step: seed = HMAC(ck, 0x01), next = HMAC(ck, 0x02),

@@ -16,8 +16,19 @@ public enum VectorSuite {
         return urls
     }
 
-    public static func verify(directory: URL) throws -> [VectorReport] {
-        try files(in: directory).map { VectorRunner.run(try VectorFile(contentsOf: $0)) }
+    public static func verify(directory: URL) async throws -> [VectorReport] {
+        var reports: [VectorReport] = []
+        for url in try files(in: directory) { reports.append(await VectorRunner.run(try VectorFile(contentsOf: url))) }
+        return reports
+    }
+
+    /// Writes the files Crosswire generates (today `session-v3.json`), pretty-printed with sorted keys
+    /// so that regeneration gives byte-identical files.
+    public static func generate(directory: URL) async throws -> [URL] {
+        let url = directory.appendingPathComponent("session-v3.json")
+        let data = try JSONSerialization.data(withJSONObject: try await SessionVectors.generate(), options: [.prettyPrinted, .sortedKeys])
+        try (data + Data("\n".utf8)).write(to: url)
+        return [url]
     }
 
     /// `Vectors/` found from the current directory or any parent (so tests and the tool work from

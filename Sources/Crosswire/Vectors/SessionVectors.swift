@@ -1,0 +1,177 @@
+import CrosswireCrypto
+import CrosswireWire
+import Foundation
+
+/// Deterministic v3 conversations for `Vectors/session-v3.json` (Vectors/README.md has the schema).
+/// Long-term keys come from `SeededEntropy(seed: 3·seed)`; Alice's and Bob's session randomness (base
+/// key, ratchet keys) from `SeededEntropy(seed: 3·seed + 1)` and `(3·seed + 2)`. Verifying replays each
+/// conversation from the recorded keys and the seed and demands identical bytes at every step.
+public enum SessionVectors {
+    enum Side: String { case alice, bob }
+
+    enum Step {
+        case send(Side, String)
+        case deliver(Int)
+    }
+
+    struct Scenario {
+        let comment: String
+        let seed: UInt64
+        let oneTimePreKey: Bool
+        let steps: [Step]
+    }
+
+    static let scenarios: [Scenario] = [
+        Scenario(comment: "Alice sends three PreKey messages, Bob reads them in order (checkable by any responder)",
+                 seed: 1, oneTimePreKey: true,
+                 steps: [.send(.alice, "hello bob"), .send(.alice, "second"), .send(.alice, "third"), .deliver(0), .deliver(1), .deliver(2)]),
+        Scenario(comment: "no one-time prekey; Alice's two PreKey messages arrive in reverse order",
+                 seed: 2, oneTimePreKey: false,
+                 steps: [.send(.alice, "first"), .send(.alice, "second"), .deliver(1), .deliver(0)]),
+        Scenario(comment: "back and forth: each reply is a DH ratchet step",
+                 seed: 3, oneTimePreKey: true,
+                 steps: [.send(.alice, "a0"), .deliver(0), .send(.bob, "b0"), .deliver(1), .send(.alice, "a1"), .deliver(2),
+                         .send(.bob, "b1"), .send(.bob, "b2"), .deliver(4), .deliver(3), .send(.alice, "a2"), .deliver(5)]),
+        Scenario(comment: "out of order across ratchet steps, with an empty and a 1 KiB message",
+                 seed: 4, oneTimePreKey: true,
+                 steps: [.send(.alice, "x0"), .send(.alice, ""), .deliver(1), .send(.bob, String(repeating: "k", count: 1024)),
+                         .send(.bob, "y1"), .deliver(3), .send(.alice, "x2"), .send(.alice, "x3"), .deliver(5), .deliver(0),
+                         .deliver(2), .deliver(4)]),
+    ]
+
+    /// The vector file as a JSON object.
+    public static func generate() async throws -> [String: Any] {
+        var tests: [[String: Any]] = []
+        for (index, scenario) in scenarios.enumerated() {
+            var test = try await run(scenario, recorded: nil)
+            test["tcId"] = index + 1
+            tests.append(test)
+        }
+        return [
+            "algorithm": "Signal protocol v3 session (X3DH + Double Ratchet)",
+            "generatedBy": "crosswire vectors generate",
+            "numberOfTests": tests.count,
+            "header": [
+                "Deterministic conversations: every key, every message's bytes, and the root and chain keys at each step.",
+                "Keys: SeededEntropy(3*seed); Alice's session randomness: SeededEntropy(3*seed+1); Bob's: SeededEntropy(3*seed+2).",
+            ],
+            "testGroups": [["type": "SessionV3", "tests": tests]],
+        ]
+    }
+
+    /// Replays a recorded test and reports the first difference.
+    static func verify(_ test: VectorFile.Case) async throws -> String? {
+        guard let seed = test.integers["seed"], let scenario = scenarios.first(where: { $0.seed == UInt64(seed) }) else {
+            return "no scenario for seed \(test.integers["seed"] ?? -1)"
+        }
+        let replay = try await run(scenario, recorded: test)
+        for (key, value) in replay where key != "tcId" {
+            if let text = value as? String, test.strings[key] != text { return "\(key) differs" }
+            if let number = value as? Int, test.integers[key] != number { return "\(key) differs" }
+            if let list = value as? [[String: Any]] {
+                let recorded = test.lists[key] ?? []
+                guard recorded.count == list.count else { return "\(key) has \(recorded.count) entries, expected \(list.count)" }
+                for (i, entry) in list.enumerated() {
+                    for (k, v) in entry {
+                        let expected = (v as? String) ?? (v as? Int).map(String.init) ?? ""
+                        if recorded[i][k] != expected { return "\(key)[\(i)].\(k) differs" }
+                    }
+                }
+            }
+        }
+        return nil
+    }
+
+    /// Runs one conversation. With `recorded`, long-term keys are loaded from it instead of generated.
+    static func run(_ scenario: Scenario, recorded: VectorFile.Case?) async throws -> [String: Any] {
+        let keys = SeededEntropy(seed: 3 &* scenario.seed)
+        func key(_ name: String) throws -> ECKeyPair {
+            if let recorded { return ECKeyPair(privateKey: try ECPrivateKey(rawRepresentation: try recorded.bytes(name))) }
+            return ECKeyPair.generate(using: keys)
+        }
+        let aliceIdentity = IdentityKeyPair(keyPair: try key("aliceIdentityPrivate"))
+        let bobIdentity = IdentityKeyPair(keyPair: try key("bobIdentityPrivate"))
+        let aliceRegistration = UInt32(recorded?.integers["aliceRegistrationId"] ?? Int(RegistrationID.generate(using: keys).rawValue))
+        let bobRegistration = UInt32(recorded?.integers["bobRegistrationId"] ?? Int(RegistrationID.generate(using: keys).rawValue))
+        let signedKeyPair = try key("bobSignedPreKeyPrivate")
+        let signature = try recorded.map { try $0.bytes("bobSignedPreKeySignature") }
+            ?? bobIdentity.signature(for: signedKeyPair.publicKey.serialized, using: keys)
+        let signed = SignedPreKey(id: SignedPreKeyID(1), keyPair: signedKeyPair, signature: signature, timestamp: 0)
+        let oneTime = scenario.oneTimePreKey ? OneTimePreKey(id: PreKeyID(31), keyPair: try key("bobPreKeyPrivate")) : nil
+
+        let aliceStore = InMemorySignalProtocolStore(identity: aliceIdentity, registrationID: aliceRegistration)
+        let bobStore = InMemorySignalProtocolStore(identity: bobIdentity, registrationID: bobRegistration)
+        await bobStore.storeSignedPreKey(signed)
+        if let oneTime { await bobStore.storePreKey(oneTime) }
+        let aliceAddress = ProtocolAddress(name: "alice", deviceID: DeviceID(1))
+        let bobAddress = ProtocolAddress(name: "bob", deviceID: DeviceID(1))
+        let alice = SessionCipher(store: aliceStore, address: bobAddress, entropy: SeededEntropy(seed: 3 &* scenario.seed &+ 1))
+        let bob = SessionCipher(store: bobStore, address: aliceAddress, entropy: SeededEntropy(seed: 3 &* scenario.seed &+ 2))
+
+        let bundle = try PreKeyBundle(
+            registrationID: bobRegistration, deviceID: DeviceID(1), identityKey: bobIdentity.identityKey,
+            signedPreKeyID: signed.id, signedPreKey: signed.keyPair.publicKey, signedPreKeySignature: signed.signature,
+            preKeyID: oneTime?.id, preKey: oneTime?.keyPair.publicKey)
+        try await alice.process(bundle)
+        let baseKeyHex = Hex.encode((await aliceStore.session(for: bobAddress))!.current!.aliceBaseKey.serialized)
+
+        var messages: [[String: Any]] = []
+        var sent: [(Side, CiphertextMessage, String)] = []
+        var deliveries: [[String: Any]] = []
+        for step in scenario.steps {
+            switch step {
+            case .send(let side, let text):
+                let (cipher, store, peer) = side == .alice ? (alice, aliceStore, bobAddress) : (bob, bobStore, aliceAddress)
+                let before = (await store.session(for: peer))!.current!
+                let message = try await cipher.encrypt(Array(text.utf8))
+                let after = (await store.session(for: peer))!.current!
+                let (seed, _) = try before.sendingChain.chainKey.step()
+                let keys = try MessageKeys(seed: seed, counter: before.sendingChain.chainKey.index)
+                messages.append([
+                    "index": sent.count, "sender": side.rawValue, "type": message.typeCode,
+                    "plaintext": Hex.encode(Array(text.utf8)), "ciphertext": Hex.encode(message.serialized),
+                    "counter": Int(before.sendingChain.chainKey.index),
+                    "senderRatchetPrivate": Hex.encode(before.sendingChain.ratchetKeyPair.privateKey.rawRepresentation.unprotectedBytes),
+                    "chainKey": Hex.encode(before.sendingChain.chainKey.key.unprotectedBytes),
+                    "cipherKey": Hex.encode(keys.cipherKey.unprotectedBytes), "iv": Hex.encode(keys.iv.unprotectedBytes),
+                    "senderRootKey": Hex.encode(after.rootKey.key.unprotectedBytes),
+                ])
+                sent.append((side, message, text))
+            case .deliver(let index):
+                precondition(index < sent.count, "scenario delivers message \(index) before it was sent")
+                let (side, message, text) = sent[index]
+                let (cipher, store, peer) = side == .alice ? (bob, bobStore, aliceAddress) : (alice, aliceStore, bobAddress)
+                let plaintext = try await cipher.decrypt(type: message.typeCode, message.serialized)
+                guard plaintext == Array(text.utf8) else {
+                    throw ProtocolError(.invalidCiphertext, "message \(index) decrypted to the wrong plaintext")
+                }
+                let state = (await store.session(for: peer))!.current!
+                deliveries.append([
+                    "message": index,
+                    "receiverRootKey": Hex.encode(state.rootKey.key.unprotectedBytes),
+                    "receiverSendingRatchetKey": Hex.encode(state.sendingChain.ratchetKeyPair.publicKey.serialized),
+                ])
+            }
+        }
+        var test: [String: Any] = [
+            "comment": scenario.comment, "flags": [String](), "result": "valid", "seed": Int(scenario.seed),
+            "aliceIdentityPrivate": Hex.encode(aliceIdentity.privateKey.rawRepresentation.unprotectedBytes),
+            "aliceIdentity": Hex.encode(aliceIdentity.identityKey.serialized),
+            "aliceRegistrationId": Int(aliceRegistration), "aliceBaseKey": baseKeyHex,
+            "bobIdentityPrivate": Hex.encode(bobIdentity.privateKey.rawRepresentation.unprotectedBytes),
+            "bobIdentity": Hex.encode(bobIdentity.identityKey.serialized),
+            "bobRegistrationId": Int(bobRegistration),
+            "bobSignedPreKeyId": Int(signed.id.rawValue),
+            "bobSignedPreKeyPrivate": Hex.encode(signed.keyPair.privateKey.rawRepresentation.unprotectedBytes),
+            "bobSignedPreKey": Hex.encode(signed.keyPair.publicKey.serialized),
+            "bobSignedPreKeySignature": Hex.encode(signed.signature),
+            "messages": messages, "deliveries": deliveries,
+        ]
+        if let oneTime {
+            test["bobPreKeyId"] = Int(oneTime.id.rawValue)
+            test["bobPreKeyPrivate"] = Hex.encode(oneTime.keyPair.privateKey.rawRepresentation.unprotectedBytes)
+            test["bobPreKey"] = Hex.encode(oneTime.keyPair.publicKey.serialized)
+        }
+        return test
+    }
+}
