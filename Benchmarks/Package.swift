@@ -15,10 +15,16 @@ let package = Package(
         .target(name: "CBaseline", linkerSettings: [.linkedLibrary("sodium"), .linkedLibrary("crypto")]),
         // Counts heap allocations by wrapping glibc's allocator.
         .target(name: "CAllocCounter"),
+        .target(name: "BenchmarkSupport", dependencies: ["CAllocCounter"]),
+        .executableTarget(
+            name: "crosswire-sessions",
+            dependencies: ["BenchmarkSupport", .product(name: "Crosswire", package: "main")],
+            swiftSettings: [.unsafeFlags(["-Ounchecked"])]
+        ),
         .executableTarget(
             name: "crosswire-primitives",
             dependencies: [
-                "CBaseline", "CAllocCounter",
+                "CBaseline", "BenchmarkSupport",
                 .product(name: "CrosswireCrypto", package: "main"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "CryptoExtras", package: "swift-crypto"),

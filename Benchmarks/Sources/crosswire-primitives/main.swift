@@ -1,3 +1,4 @@
+import BenchmarkSupport
 import CBaseline
 import Crypto
 import CryptoExtras

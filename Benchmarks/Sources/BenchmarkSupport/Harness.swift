@@ -1,17 +1,22 @@
-import CAllocCounter
+@_exported import CAllocCounter
 import Glibc
 
 /// One measured operation: median ns/op over repetitions, the spread, and heap allocations per op.
-struct Measurement {
-    let group: String
-    let name: String
-    let role: Role
-    let nsPerOp: Double
-    let minNs: Double
-    let maxNs: Double
-    let allocsPerOp: Double
+public struct Measurement {
+    public let group: String
+    public let name: String
+    public let role: Role
+    public let nsPerOp: Double
+    public let minNs: Double
+    public let maxNs: Double
+    public let allocsPerOp: Double
 
-    enum Role: String {
+    public init(group: String, name: String, role: Role, nsPerOp: Double, minNs: Double, maxNs: Double, allocsPerOp: Double) {
+        self.group = group; self.name = name; self.role = role; self.nsPerOp = nsPerOp
+        self.minNs = minNs; self.maxNs = maxNs; self.allocsPerOp = allocsPerOp
+    }
+
+    public enum Role: String, Sendable {
         case crosswire = "crosswire"   // Crosswire's public API
         case wrapped = "wrapped"       // the call Crosswire's API wraps (its provider), called directly
         case alternative = "alt"       // another provider, for the choice
@@ -19,11 +24,11 @@ struct Measurement {
 }
 
 @inline(never)
-func blackHole<T>(_ value: T) {
+public func blackHole<T>(_ value: T) {
     withExtendedLifetime(value) {}
 }
 
-func now() -> UInt64 {
+public func now() -> UInt64 {
     var ts = timespec()
     clock_gettime(CLOCK_MONOTONIC, &ts)
     return UInt64(ts.tv_sec) * 1_000_000_000 + UInt64(ts.tv_nsec)
@@ -31,7 +36,7 @@ func now() -> UInt64 {
 
 /// Calibrates the iteration count to ~`targetMs` per repetition, warms up, then runs `repetitions`
 /// timed repetitions; allocations are counted over one extra repetition.
-func measure(
+public func measure(
     _ group: String, _ name: String, role: Measurement.Role,
     repetitions: Int = 9, targetMs: Double = 25, _ body: () -> Void
 ) -> Measurement {
@@ -60,14 +65,14 @@ func measure(
                        minNs: samples.first!, maxNs: samples.last!, allocsPerOp: allocs)
 }
 
-func pad(_ text: String, _ width: Int, right: Bool = false) -> String {
+public func pad(_ text: String, _ width: Int, right: Bool = false) -> String {
     let count = text.count
     if count >= width { return text }
     let fill = String(repeating: " ", count: width - count)
     return right ? fill + text : text + fill
 }
 
-func format(_ value: Double, decimals: Int = 0) -> String {
+public func format(_ value: Double, decimals: Int = 0) -> String {
     var multiplier = 1.0
     for _ in 0..<decimals { multiplier *= 10 }
     let rounded = (value * multiplier).rounded() / multiplier
@@ -76,7 +81,7 @@ func format(_ value: Double, decimals: Int = 0) -> String {
 }
 
 /// Prints one table per group; ratios are to the `wrapped` row of the group (the raw call under the API).
-func printTable(_ rows: [Measurement], json: Bool) {
+public func printTable(_ rows: [Measurement], json: Bool) {
     if json {
         for row in rows {
             print("{\"group\":\"\(row.group)\",\"name\":\"\(row.name)\",\"role\":\"\(row.role.rawValue)\",\"ns_per_op\":\(format(row.nsPerOp, decimals: 1)),\"min_ns\":\(format(row.minNs, decimals: 1)),\"max_ns\":\(format(row.maxNs, decimals: 1)),\"allocs_per_op\":\(format(row.allocsPerOp, decimals: 2))}")
@@ -94,7 +99,7 @@ func printTable(_ rows: [Measurement], json: Bool) {
             let ratio = base.map { format(row.nsPerOp / $0.nsPerOp, decimals: 2) } ?? "-"
             let spread = "\(format(row.minNs))–\(format(row.maxNs))"
             print(pad("  [\(row.role.rawValue)] \(row.name)", 58) + pad(format(row.nsPerOp), 10, right: true)
-                  + pad(spread, 16, right: true) + pad(format(row.allocsPerOp, decimals: 1), 8, right: true) + pad(ratio, 11, right: true))
+                  + pad(spread, 16, right: true) + pad(row.allocsPerOp < 0 ? "-" : format(row.allocsPerOp, decimals: 1), 8, right: true) + pad(ratio, 11, right: true))
         }
     }
 }
