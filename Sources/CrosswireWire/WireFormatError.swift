@@ -19,6 +19,8 @@ public struct WireFormatError: Error, Sendable, Equatable, CustomStringConvertib
         public static let tooLarge = Code("tooLarge")
         public static let invalidKeyType = Code("invalidKeyType")
         public static let invalidCharacter = Code("invalidCharacter")
+        /// A Sender Key message or distribution in the other of the two layouts sharing version 0x33.
+        public static let wrongLayout = Code("wrongLayout")
     }
 
     public let code: Code

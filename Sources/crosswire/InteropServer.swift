@@ -15,6 +15,8 @@ final class InteropServer {
         let store: InMemorySignalProtocolStore
         var nextSignedPreKeyID: UInt32 = 1
         var nextPreKeyID: UInt32 = 1
+        /// Layout per group (hex id); legacy unless a `format` said otherwise.
+        var groupLayouts: [String: SenderKeyLayout] = [:]
     }
 
     struct Failure: Error { let message: String }
@@ -114,6 +116,32 @@ final class InteropServer {
                 localStableID: Array(party.name.utf8), localIdentity: party.identity.identityKey,
                 remoteStableID: Array(peer.utf8), remoteIdentity: remote)
             return ["displayable": fingerprint.displayable, "scannable": Hex.encode(fingerprint.scannable)]
+        case "group_create":
+            let groupHex = try string(r, "group")
+            var party = try lookup(r)
+            let layout = try layoutField(r) ?? party.groupLayouts[groupHex] ?? .legacy
+            party.groupLayouts[groupHex] = layout
+            parties[party.name] = party
+            let distribution = try await groupCipher(party).distributionMessage(for: try Hex.decode(groupHex), layout: layout)
+            return ["distribution": Hex.encode(distribution.serialized)]
+        case "group_process":
+            let groupHex = try string(r, "group")
+            var party = try lookup(r)
+            let layout = try layoutField(r) ?? party.groupLayouts[groupHex] ?? .legacy
+            party.groupLayouts[groupHex] = layout
+            parties[party.name] = party
+            let sender = ProtocolAddress(name: try string(r, "sender"), deviceID: DeviceID(try uint32(r, "sender_device")))
+            try await groupCipher(party).process(try hex(r, "distribution"), from: sender, groupID: try Hex.decode(groupHex), layout: layout)
+            return [:]
+        case "group_encrypt":
+            let party = try lookup(r)
+            let message = try await groupCipher(party).encrypt(try hex(r, "plaintext"), groupID: try hex(r, "group"))
+            return ["ciphertext": Hex.encode(message.serialized)]
+        case "group_decrypt":
+            let party = try lookup(r)
+            let sender = ProtocolAddress(name: try string(r, "sender"), deviceID: DeviceID(try uint32(r, "sender_device")))
+            let plaintext = try await groupCipher(party).decrypt(try hex(r, "ciphertext"), from: sender, groupID: try hex(r, "group"))
+            return ["plaintext": Hex.encode(plaintext)]
         case "shutdown":
             return [:]
         default:
@@ -147,6 +175,18 @@ final class InteropServer {
 
     private func cipher(_ party: Party, _ r: [String: Any]) throws -> SessionCipher<InMemorySignalProtocolStore> {
         SessionCipher(store: party.store, address: try address(r), entropy: entropy)
+    }
+
+    private func groupCipher(_ party: Party) -> GroupCipher<InMemorySignalProtocolStore> {
+        GroupCipher(store: party.store, localAddress: ProtocolAddress(name: party.name, deviceID: party.deviceID), entropy: entropy)
+    }
+
+    private func layoutField(_ r: [String: Any]) throws -> SenderKeyLayout? {
+        guard let text = r["format"] as? String else { return nil }
+        guard let layout = SenderKeyLayout(rawValue: text) else {
+            throw Failure(message: "unknown sender key format \(text) (legacy or distribution_uuid)")
+        }
+        return layout
     }
 
     private func lookup(_ r: [String: Any]) throws -> Party {

@@ -11,12 +11,29 @@ Quirks handled here:
   prekey is passed as preKeyId=None / preKey=None, so field 1 is omitted.
 * python-axolotl 0.2.3 has no fingerprint module: numeric_fingerprint.py implements libsignal's
   NumericFingerprintGenerator (FACTS §1.13).
+
+Sender keys (legacy layout; axolotl.groups): states keyed by SenderKeyName(group id as lowercase hex,
+AxolotlAddress(sender, sender_device)); a party sends as (its name, its device_id). Records are kept serialized,
+so a failed group_decrypt leaves the store as it was. Library quirks, left as they are (none is hit by the
+driver's expectations):
+* GroupSessionBuilder.process appends a state to the record without a cap and without replacing one with the
+  same key id; GroupCipher looks states up by key id, first match, so re-processing an SKDM is a no-op for
+  decryption (the oldest state with that id keeps being used). libsignal 0.2.3 / Java instead put the new state
+  in front (rewind: replays accepted again); current libsignal keeps the existing state.
+* The forward-jump check computes (chainIteration - iteration) > 2000, which never fires for a message from
+  the future: any jump is accepted and every skipped key stored (no 2000-key cap either).
 """
 import logging
 
-from jsonl_server import Refused, fresh_id, serve, unhex
+from jsonl_server import Refused, fresh_id, group_name, legacy_format, serve, unhex
 from numeric_fingerprint import fingerprint
+from axolotl.axolotladdress import AxolotlAddress
 from axolotl.ecc.curve import Curve
+from axolotl.groups.groupcipher import GroupCipher
+from axolotl.groups.groupsessionbuilder import GroupSessionBuilder
+from axolotl.groups.senderkeyname import SenderKeyName
+from axolotl.groups.state.senderkeyrecord import SenderKeyRecord
+from axolotl.protocol.senderkeydistributionmessage import SenderKeyDistributionMessage
 from axolotl.identitykey import IdentityKey
 from axolotl.invalidkeyidexception import InvalidKeyIdException
 from axolotl.protocol import whisperprotos_pb2
@@ -43,6 +60,7 @@ class Store:
         self.identity = KeyHelper.generateIdentityKeyPair()
         self.registration_id = registration_id
         self.trusted, self.sessions, self.prekeys, self.signed = {}, {}, {}, {}
+        self.sender_keys = {}
 
     # IdentityKeyStore: trust on first use, per recipient name (as the Java library does)
     def getIdentityKeyPair(self):
@@ -81,6 +99,18 @@ class Store:
         if signed_id not in self.signed:
             raise InvalidKeyIdException("no signed prekey %s" % signed_id)
         return SignedPreKeyRecord(serialized=self.signed[signed_id])
+
+    # SenderKeyStore
+    @staticmethod
+    def _sender_key_id(name):
+        return (name.getGroupId(), name.getSender().getName(), name.getSender().getDeviceId())
+
+    def loadSenderKey(self, name):
+        data = self.sender_keys.get(self._sender_key_id(name))
+        return SenderKeyRecord(serialized=data) if data else SenderKeyRecord()
+
+    def storeSenderKey(self, name, record):
+        self.sender_keys[self._sender_key_id(name)] = record.serialize()
 
 
 class Party:
@@ -193,6 +223,38 @@ def op_fingerprint(req):
         req["iterations"], req["party"].encode(), s.identity.getPublicKey().serialize(),
         req["peer"].encode(), remote)
     return {"displayable": displayable, "scannable": scannable.hex()}
+
+
+def sender_key_name(req, sender=None, device=None):
+    """SenderKeyName of `sender`.`device` in the request's group (default: the party itself)."""
+    if sender is None:
+        sender, device = req["party"], party_of(req).device_id
+    return SenderKeyName(group_name(req), AxolotlAddress(sender, device))
+
+
+def op_group_create(req):
+    legacy_format(req)
+    store = party_of(req).store
+    message = GroupSessionBuilder(store).create(sender_key_name(req))
+    return {"distribution": bytes(message.serialize()).hex()}
+
+
+def op_group_process(req):
+    store = party_of(req).store
+    message = SenderKeyDistributionMessage(serialized=unhex(req["distribution"]))
+    GroupSessionBuilder(store).process(sender_key_name(req, req["sender"], req["sender_device"]), message)
+    return {}
+
+
+def op_group_encrypt(req):
+    cipher = GroupCipher(party_of(req).store, sender_key_name(req))
+    return {"ciphertext": bytes(cipher.encrypt(unhex(req["plaintext"]))).hex()}
+
+
+def op_group_decrypt(req):
+    name = sender_key_name(req, req["sender"], req["sender_device"])
+    plaintext = GroupCipher(party_of(req).store, name).decrypt(unhex(req["ciphertext"]))
+    return {"plaintext": bytes(plaintext).hex()}
 
 
 if __name__ == "__main__":

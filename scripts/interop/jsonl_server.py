@@ -15,6 +15,24 @@ def unhex(value):
     return bytes.fromhex(value)
 
 
+def group_name(req):
+    """The local group name for the legacy sender-key layout: the 16-byte group id as lowercase hex."""
+    value = req["group"]
+    try:
+        raw = bytes.fromhex(value)
+    except (TypeError, ValueError):
+        raise Refused("group id is not hex: %r" % (value,))
+    if len(raw) != 16:
+        raise Refused("group id is %d bytes, expected 16" % len(raw))
+    return raw.hex()
+
+
+def legacy_format(req):
+    """group_create's optional `format`: only the legacy layout (id/iteration) is spoken here."""
+    if req.get("format", "legacy") != "legacy":
+        raise Refused("unsupported sender key format %r (only \"legacy\")" % (req.get("format"),))
+
+
 def fresh_id(used):
     """A random unused prekey id below 2^24 (legacy Java bound), so ids need multi-byte varints."""
     while True:

@@ -4,12 +4,18 @@
 signal-protocol 0.2.3 = PyO3 bindings to Signal's Rust libsignal at commit 609a1de (Dec 2020, X3DH, v3).
 Run with .venv-peers/libsignal/bin/python (created by scripts/peers-venv.sh).
 One InMemSignalProtocolStore per party; its identity store is trust-on-first-use per (name, device).
+
+Sender keys (legacy layout, FACTS §1.11/§1.16): states are keyed by SenderKeyName(group id as lowercase hex,
+ProtocolAddress(sender, sender_device)); a party sends as (its name, its device_id).
+Quirk of this libsignal version (same as libsignal-protocol-java): processing an SKDM always puts a fresh state
+at the front of the record (max 5), even when a state with the same key id exists, so re-processing an old SKDM
+rewinds the chain and messages already decrypted decrypt again (current libsignal keeps the existing state).
 """
 import time
 
-from jsonl_server import Refused, fresh_id, serve, unhex
-from signal_protocol import (address, curve, fingerprint, identity_key, protocol, session,
-                             session_cipher, state, storage)
+from jsonl_server import Refused, fresh_id, group_name, legacy_format, serve, unhex
+from signal_protocol import (address, curve, fingerprint, group_cipher, identity_key, protocol, sender_keys,
+                             session, session_cipher, state, storage)
 
 BACKEND = "signal-protocol 0.2.3 (libsignal Rust @609a1de, PyPI wheel)"
 
@@ -108,6 +114,41 @@ def op_fingerprint(req):
     fp = fingerprint.Fingerprint(2, req["iterations"], req["party"].encode(), party.identity.identity_key(),
                                  req["peer"].encode(), remote)
     return {"displayable": fp.display_string(), "scannable": bytes(fp.serialize()).hex()}
+
+
+def sender_key_name(req, sender=None, device=None):
+    """SenderKeyName of `sender`.`device` in the request's group (default: the party itself)."""
+    if sender is None:
+        sender, device = req["party"], party_of(req).device_id
+    return sender_keys.SenderKeyName(group_name(req), address.ProtocolAddress(sender, device))
+
+
+def op_group_create(req):
+    legacy_format(req)
+    store = party_of(req).store
+    message = group_cipher.create_sender_key_distribution_message(sender_key_name(req), store)
+    return {"distribution": bytes(message.serialized()).hex()}
+
+
+def op_group_process(req):
+    store = party_of(req).store
+    message = protocol.SenderKeyDistributionMessage.try_from(unhex(req["distribution"]))
+    group_cipher.process_sender_key_distribution_message(
+        sender_key_name(req, req["sender"], req["sender_device"]), message, store)
+    return {}
+
+
+def op_group_encrypt(req):
+    store = party_of(req).store
+    ciphertext = group_cipher.group_encrypt(store, sender_key_name(req), unhex(req["plaintext"]))
+    return {"ciphertext": bytes(ciphertext).hex()}
+
+
+def op_group_decrypt(req):
+    store = party_of(req).store
+    plaintext = group_cipher.group_decrypt(
+        unhex(req["ciphertext"]), store, sender_key_name(req, req["sender"], req["sender_device"]))
+    return {"plaintext": bytes(plaintext).hex()}
 
 
 if __name__ == "__main__":

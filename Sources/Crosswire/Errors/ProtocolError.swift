@@ -35,6 +35,10 @@ public struct ProtocolError: Error, Sendable, Equatable, CustomStringConvertible
         public static let corruptRecord = Code("corruptRecord")
         /// A value outside its allowed range (registration id, device id, counter overflow).
         public static let invalidArgument = Code("invalidArgument")
+        /// No sender key is known for this sender, group or chain id.
+        public static let noSenderKey = Code("noSenderKey")
+        /// A Sender Key message or distribution in the other layout than the group's.
+        public static let wrongLayout = Code("wrongLayout")
         /// A message could not be decoded.
         public static let invalidMessage = Code("invalidMessage")
     }

@@ -1,4 +1,5 @@
 import CrosswireCrypto
+import CrosswireWire
 
 /// Which way a message travels when trust is checked (libsignal's `Direction`).
 public enum TrustDirection: Sendable {
@@ -38,13 +39,14 @@ public typealias SignalProtocolStore = IdentityKeyStore & PreKeyStore & SignedPr
 
 /// All four stores in memory, for tests, tools and apps that persist elsewhere. An actor: safe to share
 /// between tasks.
-public actor InMemorySignalProtocolStore: IdentityKeyStore, PreKeyStore, SignedPreKeyStore, SessionStore {
+public actor InMemorySignalProtocolStore: IdentityKeyStore, PreKeyStore, SignedPreKeyStore, SessionStore, SenderKeyStore {
     private let identity: IdentityKeyPair
     private let registrationID: UInt32
     private var identities: [ProtocolAddress: IdentityKey] = [:]
     private var preKeys: [PreKeyID: OneTimePreKey] = [:]
     private var signedPreKeys: [SignedPreKeyID: SignedPreKey] = [:]
     private var sessions: [ProtocolAddress: SessionRecord] = [:]
+    private var senderKeys: [SenderKeyName: SenderKeyRecord] = [:]
 
     public init(identity: IdentityKeyPair, registrationID: UInt32) {
         self.identity = identity
@@ -78,6 +80,9 @@ public actor InMemorySignalProtocolStore: IdentityKeyStore, PreKeyStore, SignedP
     public func session(for address: ProtocolAddress) -> SessionRecord? { sessions[address] }
     public func storeSession(_ record: SessionRecord, for address: ProtocolAddress) { sessions[address] = record }
 
+    public func senderKey(for name: SenderKeyName) -> SenderKeyRecord? { senderKeys[name] }
+    public func storeSenderKey(_ record: SenderKeyRecord, for name: SenderKeyName) { senderKeys[name] = record }
+
     /// Every record in serialized form, in a fixed order: lets tests prove that a failed operation left
     /// the store byte-for-byte unchanged. Secret.
     func snapshot() -> [String: [UInt8]] {
@@ -86,12 +91,13 @@ public actor InMemorySignalProtocolStore: IdentityKeyStore, PreKeyStore, SignedP
         for (id, key) in preKeys { out["prekey/\(id)"] = key.serialized }
         for (id, key) in signedPreKeys { out["signed/\(id)"] = key.serialized }
         for (address, record) in sessions { out["session/\(address)"] = record.serialized }
+        for (name, record) in senderKeys { out["senderkey/\(name)"] = record.serialized }
         return out
     }
 
     /// Puts back what `snapshot()` returned (tests only).
     func restore(_ snapshot: [String: [UInt8]]) throws {
-        identities = [:]; preKeys = [:]; signedPreKeys = [:]; sessions = [:]
+        identities = [:]; preKeys = [:]; signedPreKeys = [:]; sessions = [:]; senderKeys = [:]
         func address(_ text: Substring) -> ProtocolAddress {
             let parts = text.split(separator: ".")
             return ProtocolAddress(name: parts.dropLast().joined(separator: "."), deviceID: DeviceID(UInt32(parts.last!)!))
@@ -102,6 +108,9 @@ public actor InMemorySignalProtocolStore: IdentityKeyStore, PreKeyStore, SignedP
             case "identity": identities[address(parts[1])] = try IdentityKey(serialized: bytes)
             case "prekey": let k = try OneTimePreKey(serialized: bytes); preKeys[k.id] = k
             case "signed": let k = try SignedPreKey(serialized: bytes); signedPreKeys[k.id] = k
+            case "senderkey":
+                let nameParts = parts[1].split(separator: "/", maxSplits: 1)
+                senderKeys[SenderKeyName(groupID: try Hex.decode(String(nameParts[0])), sender: address(nameParts[1]))] = try SenderKeyRecord(serialized: bytes)
             default: sessions[address(parts[1])] = try SessionRecord(serialized: bytes)
             }
         }

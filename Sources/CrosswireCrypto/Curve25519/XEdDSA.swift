@@ -22,19 +22,28 @@ public enum XEdDSA {
 
     /// Deterministic core (Z given), exposed to the package for known-answer tests.
     package static func sign(_ message: UnsafeRawBufferPointer, clampedKey k: UnsafeRawBufferPointer, z: [UInt8]) -> [UInt8] {
-        precondition(k.count == 32 && z.count == 64)
-        let kp = k.baseAddress!.assumingMemoryBound(to: UInt8.self)
-        // a = k mod L; A = a·B.
+        let (a, publicA) = expand(clampedKey: k)
+        return a.withUnsafeBytes { sign(message, clampedKey: k, scalar: $0, publicA: publicA, z: z) }
+    }
+
+    /// `a = k mod L` and `A = a·B`: the part of signing that depends only on the key.
+    static func expand(clampedKey k: UnsafeRawBufferPointer) -> (scalar: SecretBytes, publicA: [UInt8]) {
+        Sodium.ensureReady()
+        precondition(k.count == 32)
         var wide = [UInt8](repeating: 0, count: 64)
-        var a = [UInt8](repeating: 0, count: 32)
+        defer { sodium_memzero(&wide, 64) }
+        for i in 0..<32 { wide[i] = k[i] }
+        let a = SecretBytes(count: 32) { crypto_core_ed25519_scalar_reduce($0.baseAddress!.assumingMemoryBound(to: UInt8.self), wide) }
         var publicA = [UInt8](repeating: 0, count: 32)
-        defer {
-            sodium_memzero(&wide, 64)
-            sodium_memzero(&a, 32)
-        }
-        for i in 0..<32 { wide[i] = kp[i] }
-        crypto_core_ed25519_scalar_reduce(&a, wide)
-        _ = crypto_scalarmult_ed25519_base_noclamp(&publicA, a)
+        a.withUnsafeBytes { _ = crypto_scalarmult_ed25519_base_noclamp(&publicA, $0.baseAddress!.assumingMemoryBound(to: UInt8.self)) }
+        return (a, publicA)
+    }
+
+    static func sign(
+        _ message: UnsafeRawBufferPointer, clampedKey k: UnsafeRawBufferPointer, scalar a: UnsafeRawBufferPointer,
+        publicA: [UInt8], z: [UInt8]
+    ) -> [UInt8] {
+        precondition(k.count == 32 && a.count == 32 && z.count == 64 && publicA.count == 32)
         let signBit = publicA[31] & 0x80
 
         // r = SHA-512(0xFE ‖ 0xFF×31 ‖ k ‖ M ‖ Z) mod L; R = r·B.
@@ -64,7 +73,7 @@ public enum XEdDSA {
         var h = [UInt8](repeating: 0, count: 32)
         crypto_core_ed25519_scalar_reduce(&h, h64)
         var ha = [UInt8](repeating: 0, count: 32)
-        crypto_core_ed25519_scalar_mul(&ha, h, a)
+        crypto_core_ed25519_scalar_mul(&ha, h, a.baseAddress!.assumingMemoryBound(to: UInt8.self))
         var s = [UInt8](repeating: 0, count: 32)
         crypto_core_ed25519_scalar_add(&s, ha, r)
         sodium_memzero(&ha, 32)
@@ -113,6 +122,32 @@ extension ECPrivateKey {
     public func signature<D: DataProtocol>(for message: D, using entropy: some EntropySource = SystemEntropy()) -> [UInt8] {
         withContiguous(message) { XEdDSA.sign($0, with: secret, entropy: entropy) }
     }
+}
+
+/// A private key prepared for repeated XEdDSA signing: `a = k mod L` and the Edwards key `A = a·B` are
+/// computed once, so each signature costs one base-point multiplication instead of two (a sender key
+/// signs every group message).
+public struct XEdDSASigningKey: Sendable {
+    let clamped: SecretBytes
+    let scalar: SecretBytes
+    let publicA: [UInt8]
+
+    public init(_ privateKey: ECPrivateKey) {
+        clamped = privateKey.secret
+        (scalar, publicA) = clamped.withUnsafeBytes { XEdDSA.expand(clampedKey: $0) }
+    }
+
+    public func signature<D: DataProtocol>(for message: D, using entropy: some EntropySource = SystemEntropy()) -> [UInt8] {
+        var z = [UInt8](repeating: 0, count: 64)
+        z.withUnsafeMutableBytes { entropy.fill($0) }
+        return withContiguous(message) { m in
+            clamped.withUnsafeBytes { k in scalar.withUnsafeBytes { a in XEdDSA.sign(m, clampedKey: k, scalar: a, publicA: publicA, z: z) } }
+        }
+    }
+}
+
+extension XEdDSASigningKey: CustomStringConvertible {
+    public var description: String { "XEdDSASigningKey(redacted)" }
 }
 
 extension ECPublicKey {
