@@ -12,7 +12,7 @@ struct VectorSuiteTests {
 
     @Test("the suite holds Crosswire's known answers and every Wycheproof file it uses")
     func inventory() {
-        for name in ["known-answers.json", "x25519_test.json", "ed25519_test.json", "hkdf_sha256_test.json",
+        for name in ["known-answers.json", "session-v3.json", "sender-keys.json", "x25519_test.json", "ed25519_test.json", "hkdf_sha256_test.json",
                      "hmac_sha256_test.json", "aes_cbc_pkcs5_test.json", "mlkem_1024_test.json", "mlkem_1024_encaps_test.json"] {
             #expect(Self.files.contains(name), "\(name) missing from Vectors/")
         }
@@ -41,11 +41,22 @@ struct VectorSuiteTests {
 
 @Suite("Session vectors")
 struct SessionVectorTests {
-    @Test("regenerating session-v3.json gives the committed bytes")
+    @Test("regenerating session-v3.json and sender-keys.json gives the committed bytes")
     func regenerates() async throws {
-        let committed = try Data(contentsOf: VectorSuiteTests.directory.appendingPathComponent("session-v3.json"))
-        let fresh = try JSONSerialization.data(withJSONObject: try await SessionVectors.generate(), options: [.prettyPrinted, .sortedKeys])
-        #expect(fresh + Data("\n".utf8) == committed)
+        let session = try Data(contentsOf: VectorSuiteTests.directory.appendingPathComponent("session-v3.json"))
+        #expect(try VectorSuite.encode(try await SessionVectors.generate()) == session)
+        let senderKeys = try Data(contentsOf: VectorSuiteTests.directory.appendingPathComponent("sender-keys.json"))
+        #expect(try VectorSuite.encode(try await SenderKeyVectors.generate()) == senderKeys)
+    }
+
+    @Test("a changed byte in a recorded group message is caught by verification")
+    func detectsGroupTampering() async throws {
+        let url = VectorSuiteTests.directory.appendingPathComponent("sender-keys.json")
+        var text = try String(contentsOf: url, encoding: .utf8)
+        let range = try #require(text.range(of: "\"message\" : \"3308"))
+        text.replaceSubrange(range, with: "\"message\" : \"3309")
+        let report = await VectorRunner.run(try VectorFile(name: "tampered", json: Data(text.utf8)))
+        #expect(report.failures.count == 1)
     }
 
     @Test("a changed byte in a recorded message is caught by verification")

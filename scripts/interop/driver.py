@@ -21,8 +21,26 @@ parties by name (each a full device with its own identity, registration id, devi
                     (NumericFingerprintGenerator, stable ids = UTF-8 party names, scannable version 2)
     shutdown        -> {ok: true}, then exit
 
+Group (Sender Keys) ops, legacy layout (FACTS §1.4, §1.11, §1.16). `group` is a 16-byte group id in hex;
+in the legacy layout its (lowercase) hex string is the local group name, and sender-key states are kept per
+(group name, sender name, sender device). A party sends as (its name, its device_id from create_party).
+    group_create    {party, group, format?} -> {distribution}
+                    SenderKeyDistributionMessage 0x33 || {1 id u32 (31-bit), 2 iteration, 3 chain_key (32 B),
+                    4 signing_key (33 B)} for the party's own sender key, created if none exists (iteration 0);
+                    afterwards it reports the CURRENT chain state (iteration = next message), so a late joiner
+                    cannot read earlier messages. `format`, if given, must be "legacy", otherwise ok:false.
+    group_process   {party, sender, sender_device, group, distribution} -> {}
+    group_encrypt   {party, group, plaintext} -> {ciphertext}
+                    SenderKeyMessage 0x33 || {1 id, 2 iteration, 3 AES-CBC ciphertext} || 64-byte XEdDSA signature
+    group_decrypt   {party, sender, sender_device, group, ciphertext} -> {plaintext}
+                    ok:false for: no state for that sender/key id, bad signature, any tampering, a message
+                    already decrypted (duplicate) or older than the state's first iteration. A failed decrypt
+                    must leave the state unchanged.
+
 For every seed, every scenario runs in both directions (A initiates to B, then B to A) with fresh,
-uniquely named parties. One line per run, then a last line `N passed, M failed`; exit 0 iff M == 0.
+uniquely named parties. Group scenarios: in A->B the sender lives on A, two receivers on B and one on A
+(so both implementations decrypt); B->A mirrors it. One line per run, then a last line
+`N passed, M failed`; exit 0 iff M == 0.
 """
 import argparse
 import json
@@ -156,6 +174,29 @@ def pb_one(fields, number):
     if len(values) != 1:
         raise Failure("protobuf field %d present %d times" % (number, len(values)))
     return values[0]
+
+
+def pb_varint(value):
+    out = bytearray()
+    while True:
+        byte = value & 0x7F
+        value >>= 7
+        if value:
+            out.append(byte | 0x80)
+        else:
+            out.append(byte)
+            return bytes(out)
+
+
+def pb_encode(*fields):
+    """Canonical proto2 encoding of (number, value) pairs in the given order: int -> varint, bytes -> length."""
+    out = bytearray()
+    for number, value in fields:
+        if isinstance(value, int):
+            out += pb_varint(number << 3) + pb_varint(value)
+        else:
+            out += pb_varint(number << 3 | 2) + pb_varint(len(value)) + value
+    return bytes(out)
 
 
 def check_key(value, what):
@@ -457,8 +498,244 @@ def identity_change(c, a, b):
     c.reject(c.send(b, a), "PreKey message from a changed identity")
 
 
+# ---------------------------------------------------------------- groups (Sender Keys, legacy layout)
+
+class Distribution:
+    """A parsed, layout-checked SenderKeyDistributionMessage."""
+
+    def __init__(self, raw, who):
+        self.raw = raw
+        if len(raw) < 1 or raw[0] != 0x33:
+            raise Failure("%s: SKDM version byte is not 0x33: %s" % (who, raw[:1].hex()))
+        fields = pb_fields(raw[1:])
+        self.key_id, self.iteration = pb_one(fields, 1)[0], pb_one(fields, 2)[0]
+        self.chain_key, self.signing_key = pb_one(fields, 3)[0], pb_one(fields, 4)[0]
+        if not isinstance(self.key_id, int) or not isinstance(self.iteration, int) \
+                or isinstance(self.chain_key, int) or isinstance(self.signing_key, int):
+            raise Failure("%s: SKDM field of the wrong wire type" % who)
+        if len(self.chain_key) != 32 or len(self.signing_key) != 33 or self.signing_key[0] != 0x05:
+            raise Failure("%s: SKDM chain key %d B / signing key %d B (want 32 / 33 B 05||u)"
+                          % (who, len(self.chain_key), len(self.signing_key)))
+        if self.key_id >= 1 << 31:
+            raise Failure("%s: SKDM key id %d is not 31-bit" % (who, self.key_id))
+        canonical = pb_encode((1, self.key_id), (2, self.iteration), (3, self.chain_key), (4, self.signing_key))
+        if raw[1:] != canonical:
+            raise Failure("%s: SKDM is not {1 id, 2 iteration, 3 chain_key, 4 signing_key} in canonical order: %s"
+                          % (who, raw.hex()))
+
+
+class GroupMsg:
+    def __init__(self, index, plaintext, ct):
+        self.index, self.plaintext, self.ct = index, plaintext, ct
+
+
+class Group:
+    """One sender's sender key in one group, with its receivers (Party objects on any server)."""
+
+    def __init__(self, conv, sender, group_id):
+        self.c, self.sender, self.id = conv, sender, group_id
+        self.receivers, self.sent, self.distribution = [], [], None
+
+    def create(self, **extra):
+        answer = self.sender.peer.call("group_create", party=self.sender.name, group=self.id, **extra)
+        dist = Distribution(bytes.fromhex(answer["distribution"]), "%s group_create" % self.sender.name)
+        if dist.iteration != len(self.sent):
+            raise Failure("%s group_create: SKDM iteration %d, expected %d (messages sent so far)"
+                          % (self.sender.name, dist.iteration, len(self.sent)))
+        if self.distribution is not None:
+            first = self.distribution
+            if (dist.key_id, dist.signing_key) != (first.key_id, first.signing_key):
+                raise Failure("%s group_create: a second call changed the key id or signing key" % self.sender.name)
+            if (dist.iteration == first.iteration) != (dist.chain_key == first.chain_key):
+                raise Failure("%s group_create: chain key does not follow the iteration" % self.sender.name)
+        else:
+            self.distribution = dist
+        return dist
+
+    def ref(self, receiver):
+        return dict(party=receiver.name, sender=self.sender.name, sender_device=self.sender.device_id, group=self.id)
+
+    def process(self, receiver, dist):
+        receiver.peer.call("group_process", distribution=dist.raw.hex(), **self.ref(receiver))
+
+    def distribute(self, receiver, dist):
+        """Delivers the SKDM in a 1:1 message (session set up on first use), then group_process."""
+        if receiver not in self.receivers:
+            self.receivers.append(receiver)
+            self.sender.process_bundle(receiver, receiver.bundle(one_time=True))
+        msg = self.c.send(self.sender, receiver, dist.raw)
+        self.c.deliver(msg, "the 1:1 message carrying the SKDM")
+        self.process(receiver, dist)
+
+    def encrypt(self, plaintext=None):
+        index = len(self.sent)
+        if plaintext is None:
+            plaintext = ("group #%d " % index).encode() + self.c.rng.randbytes(self.c.rng.randrange(48))
+        answer = self.sender.peer.call("group_encrypt", party=self.sender.name, group=self.id,
+                                       plaintext=plaintext.hex())
+        msg = GroupMsg(index, plaintext, bytes.fromhex(answer["ciphertext"]))
+        self.check_layout(msg)
+        self.sent.append(msg)
+        return msg
+
+    def check_layout(self, msg):
+        """0x33 || {1 id varint, 2 iteration varint, 3 ciphertext} || 64-byte signature, canonical."""
+        ct, who = msg.ct, "%s group message #%d" % (self.sender.name, msg.index)
+        if len(ct) < 1 + 64 + 2 or ct[0] != 0x33:
+            raise Failure("%s: too short or version byte not 0x33: %s" % (who, ct[:1].hex()))
+        fields = pb_fields(ct[1:-64])
+        key_id, iteration, body = pb_one(fields, 1)[0], pb_one(fields, 2)[0], pb_one(fields, 3)[0]
+        if not isinstance(key_id, int) or not isinstance(iteration, int) or isinstance(body, int):
+            raise Failure("%s: field of the wrong wire type" % who)
+        if ct[1:-64] != pb_encode((1, key_id), (2, iteration), (3, body)):
+            raise Failure("%s: not {1 id, 2 iteration, 3 ciphertext} in canonical order: %s" % (who, ct.hex()))
+        if self.distribution is not None and key_id != self.distribution.key_id:
+            raise Failure("%s: key id %d != SKDM key id %d" % (who, key_id, self.distribution.key_id))
+        if iteration != msg.index:
+            raise Failure("%s: iteration %d, expected %d" % (who, iteration, msg.index))
+        if len(body) != 16 * (len(msg.plaintext) // 16 + 1):
+            raise Failure("%s: %d-byte ciphertext for a %d-byte plaintext (AES-CBC/PKCS#7 wants %d)"
+                          % (who, len(body), len(msg.plaintext), 16 * (len(msg.plaintext) // 16 + 1)))
+        msg.id_at, msg.iteration_at = 1 + pb_one(fields, 1)[1], 1 + pb_one(fields, 2)[1]  # offsets in msg.ct
+        msg.body_at = 1 + pb_one(fields, 3)[1]
+        msg.body_len = len(body)
+
+    def decrypt(self, receiver, msg, ciphertext=None):
+        return receiver.peer.request("group_decrypt", ciphertext=(msg.ct if ciphertext is None else ciphertext).hex(),
+                                     **self.ref(receiver))
+
+    def deliver(self, receiver, msg):
+        answer = self.decrypt(receiver, msg)
+        if not answer["ok"]:
+            raise Failure("%s could not decrypt group message #%d (%d B): %s"
+                          % (receiver.name, msg.index, len(msg.plaintext), answer.get("error")))
+        if bytes.fromhex(answer.get("plaintext", "")) != msg.plaintext:
+            raise Failure("%s decrypted group message #%d to a wrong plaintext" % (receiver.name, msg.index))
+        self.c.msgs += 1
+
+    def deliver_shuffled(self, receiver, msgs):
+        msgs = list(msgs)
+        self.c.rng.shuffle(msgs)
+        for msg in msgs:
+            self.deliver(receiver, msg)
+
+    def reject(self, receiver, msg, what, ciphertext=None):
+        answer = self.decrypt(receiver, msg, ciphertext)
+        if answer["ok"]:
+            raise Failure("%s: %s (group message #%d) decrypted but must fail" % (receiver.name, what, msg.index))
+
+
+def group_basic(c, g, new_receiver):
+    refused = g.sender.peer.request("group_create", party=g.sender.name, group=g.id, format="no-such-format")
+    if refused["ok"]:
+        raise Failure("%s group_create accepted format \"no-such-format\"" % g.sender.name)
+    dist = g.create(format="legacy")
+    g.create()  # the same state again: same id, iteration 0, same chain key
+    msgs = [g.encrypt() for _ in range(50)]
+    receivers = [new_receiver() for _ in range(3)]
+    g.reject(receivers[0], msgs[0], "message from a sender whose SKDM was not processed")
+    for receiver in receivers:
+        g.distribute(receiver, dist)
+    for receiver in receivers:
+        g.deliver_shuffled(receiver, msgs)
+    for receiver in receivers:
+        for msg in msgs:
+            g.reject(receiver, msg, "duplicate")
+    g.deliver_shuffled(c.rng.choice(receivers), [g.encrypt()])
+
+
+def group_late_joiner(c, g, new_receiver):
+    dist = g.create()
+    early = [new_receiver() for _ in range(3)]
+    for receiver in early:
+        g.distribute(receiver, dist)
+    before = [g.encrypt() for _ in range(10)]
+    late_dist = g.create()  # iteration 10
+    late = [new_receiver(other_side=True), new_receiver(other_side=False)]
+    for receiver in late:
+        g.distribute(receiver, late_dist)
+        for msg in before:
+            g.reject(receiver, msg, "message sent before the late joiner's SKDM")
+    after = [g.encrypt() for _ in range(10)]
+    for receiver in late:
+        g.deliver_shuffled(receiver, after)
+        for msg in before:
+            g.reject(receiver, msg, "earlier message after the chain moved on")
+    for receiver in early:
+        g.deliver_shuffled(receiver, before + after)
+
+
+def group_tamper(c, g, new_receiver):
+    dist = g.create()
+    receivers = [new_receiver() for _ in range(3)]
+    for receiver in receivers:
+        g.distribute(receiver, dist)
+    msg = g.encrypt()
+    for receiver in receivers:
+        g.deliver(receiver, msg)
+
+    def variants(msg):
+        sig = c.rng.randrange(64)
+        body = c.rng.randrange(msg.body_len)
+        return [("flipped signature byte %d" % sig, len(msg.ct) - 64 + sig),
+                ("flipped ciphertext byte %d" % body, msg.body_at + body),
+                ("flipped iteration", msg.iteration_at),
+                ("flipped key id", msg.id_at)]
+
+    for genuine_first in (True, False):
+        msg = g.encrypt()
+        for receiver in receivers:
+            for what, at in variants(msg):
+                g.reject(receiver, msg, what, flip(msg.ct, at))
+        following = g.encrypt()
+        for receiver in receivers:
+            for m in (msg, following) if genuine_first else (following, msg):  # 2nd: msg from a skipped key
+                g.deliver(receiver, m)
+    msg = g.encrypt()
+    for receiver in receivers:
+        g.deliver(receiver, msg)
+
+
+def group_idempotent(c, g, new_receiver):
+    dist = g.create()
+    receivers = [new_receiver() for _ in range(3)]
+    for receiver in receivers:
+        g.distribute(receiver, dist)
+        g.process(receiver, dist)  # the same SKDM again, straight away
+    first = [g.encrypt() for _ in range(5)]
+    for receiver in receivers:
+        g.deliver_shuffled(receiver, first)
+    for receiver in receivers:
+        g.distribute(receiver, dist)  # re-sent over the 1:1 session after messages were read
+    second = [g.encrypt() for _ in range(5)]
+    for receiver in receivers:
+        g.deliver_shuffled(receiver, second)
+    # Not asserted: whether an old message decrypts again after the stale SKDM was processed (libsignal 0.2.3
+    # and Java rewind the chain and accept it, python-axolotl and current libsignal keep the state and refuse).
+    replayed = [r for r in receivers if g.decrypt(r, first[0])["ok"]]
+    c.note = "replay after re-processing the SKDM: %s" % (
+        "accepted by " + ", ".join("%s(%s)" % (r.name.split("-")[0], r.peer.label) for r in replayed)
+        if replayed else "refused by all")
+    last = g.encrypt()
+    for receiver in receivers:
+        g.deliver(receiver, last)
+
+
+def group_sizes(c, g, new_receiver):
+    dist = g.create()
+    receivers = [new_receiver() for _ in range(3)]
+    for receiver in receivers:
+        g.distribute(receiver, dist)
+    for size in (0, 16, 1024, 65536):
+        msg = g.encrypt(c.rng.randbytes(size))
+        for receiver in receivers:
+            g.deliver(receiver, msg)
+
+
 SCENARIOS = [basic, no_one_time_prekey, out_of_order, lost_messages, simultaneous_initiation, long_chain,
-             payload_sizes, tamper, replay, fingerprint, identity_change]
+             payload_sizes, tamper, replay, fingerprint, identity_change,
+             group_basic, group_late_joiner, group_tamper, group_idempotent, group_sizes]
+GROUP_SCENARIOS = {group_basic, group_late_joiner, group_tamper, group_idempotent, group_sizes}
 
 
 # ---------------------------------------------------------------- runner
@@ -467,6 +744,20 @@ def run(scenario, seed, initiator, responder, direction):
     rng = random.Random(seed)
     tag = "s%d-%s-%s" % (seed, scenario.__name__, direction.replace("->", "").lower())
     conv = Conv(rng)
+    if scenario in GROUP_SCENARIOS:
+        # initiator = the sender's server; receivers alternate other, other, own side unless told
+        sender = Party(initiator, "gsend-" + tag, rng)
+        group = Group(conv, sender, rng.randbytes(16).hex())
+        count = [0]
+
+        def new_receiver(other_side=None):
+            count[0] += 1
+            if other_side is None:
+                other_side = count[0] % 3 != 0
+            return Party(responder if other_side else initiator, "grecv%d-%s" % (count[0], tag), rng)
+
+        scenario(conv, group, new_receiver)
+        return conv
     a = Party(initiator, "alice-" + tag, rng)
     b = Party(responder, "bob-" + tag, rng)
     scenario(conv, a, b)

@@ -18,7 +18,12 @@ public enum VectorRunner {
             for test in group.cases {
                 report.counts[test.expectation, default: 0] += 1
                 do {
-                    let verdict = group.type == "SessionV3" ? try await session(test) : try check(test, in: group)
+                    let verdict: Verdict
+                    switch group.type {
+                    case "SessionV3": verdict = try await session(test)
+                    case "SenderKeys": verdict = try await senderKeys(test)
+                    default: verdict = try check(test, in: group)
+                    }
                     switch verdict {
                     case .pass:
                         report.passed += 1
@@ -202,6 +207,11 @@ public enum VectorRunner {
 
     private static func session(_ test: VectorFile.Case) async throws -> Verdict {
         if let difference = try await SessionVectors.verify(test) { return .fail(difference) }
+        return .pass
+    }
+
+    private static func senderKeys(_ test: VectorFile.Case) async throws -> Verdict {
+        if let difference = try await SenderKeyVectors.verify(test) { return .fail(difference) }
         return .pass
     }
 

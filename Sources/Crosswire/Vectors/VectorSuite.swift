@@ -22,13 +22,22 @@ public enum VectorSuite {
         return reports
     }
 
-    /// Writes the files Crosswire generates (today `session-v3.json`), pretty-printed with sorted keys
-    /// so that regeneration gives byte-identical files.
+    /// Writes the files Crosswire generates, pretty-printed with sorted keys so that regeneration gives
+    /// byte-identical files.
     public static func generate(directory: URL) async throws -> [URL] {
-        let url = directory.appendingPathComponent("session-v3.json")
-        let data = try JSONSerialization.data(withJSONObject: try await SessionVectors.generate(), options: [.prettyPrinted, .sortedKeys])
-        try (data + Data("\n".utf8)).write(to: url)
-        return [url]
+        var written: [URL] = []
+        for (name, object) in [("session-v3.json", try await SessionVectors.generate()),
+                               ("sender-keys.json", try await SenderKeyVectors.generate())] {
+            let url = directory.appendingPathComponent(name)
+            try (try encode(object)).write(to: url)
+            written.append(url)
+        }
+        return written
+    }
+
+    /// The exact bytes a generated file has.
+    public static func encode(_ object: [String: Any]) throws -> Data {
+        try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys]) + Data("\n".utf8)
     }
 
     /// `Vectors/` found from the current directory or any parent (so tests and the tool work from
