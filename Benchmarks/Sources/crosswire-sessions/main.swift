@@ -116,4 +116,64 @@ for _ in 0..<repetitions {
 add("Session record (\(size) bytes in steady state)", "serialize + deserialize", roundTrip)
 _ = try alice.encrypt(payload100)
 
+// Groups (Sender Keys, legacy layout), through GroupCipher and the in-memory store.
+let groupID: [UInt8] = Array(0..<16)
+func groupPair() async throws -> (GroupCipher<InMemorySignalProtocolStore>, GroupCipher<InMemorySignalProtocolStore>, ProtocolAddress) {
+    let (senderStore, senderAddress, _) = device("sender")
+    let (memberStore, memberAddress, _) = device("member")
+    let sender = GroupCipher(store: senderStore, localAddress: senderAddress)
+    let member = GroupCipher(store: memberStore, localAddress: memberAddress)
+    let distribution = try await sender.distributionMessage(for: groupID)
+    try await member.process(distribution.serialized, from: senderAddress, groupID: groupID)
+    return (sender, member, senderAddress)
+}
+/// Off the main actor: store calls then run on the cooperative pool without a thread hop per await
+/// (from the main actor every actor call costs two context switches, which would dominate here).
+@Sendable nonisolated func groupBenchmarks() async throws -> [(String, String, [Double])] {
+    var results: [(String, String, [Double])] = []
+    for (label, payload, batch) in [("100 B", payload100, 2000), ("1 KiB", payload1k, 1000)] {
+        var encryptSamples: [Double] = [], decryptSamples: [Double] = []
+        for _ in 0..<repetitions {
+            let (sender, member, senderAddress) = try await groupPair()
+            var messages: [[UInt8]] = []
+            var start = now()
+            for _ in 0..<batch { messages.append(try await sender.encrypt(payload, groupID: groupID).serialized) }
+            encryptSamples.append(Double(now() - start) / Double(batch))
+            start = now()
+            for message in messages { blackHole(try await member.decrypt(message, from: senderAddress, groupID: groupID)) }
+            decryptSamples.append(Double(now() - start) / Double(batch))
+        }
+        results.append(("Group (Sender Keys), \(label)", "encrypt + sign (GroupCipher.encrypt)", encryptSamples))
+        results.append(("Group (Sender Keys), \(label)", "verify + decrypt (GroupCipher.decrypt)", decryptSamples))
+    }
+    var createSamples: [Double] = [], processSamples: [Double] = [], jumpSamples: [Double] = []
+    for _ in 0..<repetitions {
+        var start = now()
+        var distributions: [(SenderKeyDistributionMessage, ProtocolAddress)] = []
+        for i in 0..<200 {
+            let (store, address, _) = device("s\(i)")
+            distributions.append((try await GroupCipher(store: store, localAddress: address).distributionMessage(for: groupID), address))
+        }
+        createSamples.append(Double(now() - start) / 200)
+        let (memberStore, memberAddress, _) = device("member")
+        let member = GroupCipher(store: memberStore, localAddress: memberAddress)
+        start = now()
+        for (distribution, address) in distributions { try await member.process(distribution.serialized, from: address, groupID: groupID) }
+        processSamples.append(Double(now() - start) / 200)
+        let (sender, receiver, senderAddress) = try await groupPair()
+        var last: [UInt8] = []
+        for _ in 0...1000 { last = try await sender.encrypt(payload100, groupID: groupID).serialized }
+        start = now()
+        blackHole(try await receiver.decrypt(last, from: senderAddress, groupID: groupID))
+        jumpSamples.append(Double(now() - start))
+    }
+    results.append(("Group distribution", "create (new sender key, includes identity setup of the bench device)", createSamples))
+    results.append(("Group distribution", "process", processSamples))
+    results.append(("Group decrypt after a jump of 1000 iterations", "one message (derives and stores 1000 skipped keys)", jumpSamples))
+
+
+    return results
+}
+for (group, name, samples) in try await Task.detached(operation: groupBenchmarks).value { add(group, name, samples) }
+
 printTable(rows, json: CommandLine.arguments.contains("--json"))
