@@ -15,6 +15,7 @@ final class InteropServer {
         let store: InMemorySignalProtocolStore
         var nextSignedPreKeyID: UInt32 = 1
         var nextPreKeyID: UInt32 = 1
+        var nextKEMPreKeyID: UInt32 = 1
         /// Layout per group (hex id); legacy unless a `format` said otherwise.
         var groupLayouts: [String: SenderKeyLayout] = [:]
     }
@@ -74,7 +75,7 @@ final class InteropServer {
     private func perform(_ op: String, _ r: [String: Any]) async throws -> [String: Any] {
         switch op {
         case "info":
-            return ["backend": "crosswire", "sender_key_format": "legacy"]
+            return ["backend": "crosswire", "sender_key_format": "legacy", "kem": "ML-KEM-1024 (0x0a)"]
         case "create_party":
             let name = try string(r, "party")
             let identity = IdentityKeyPair.generate(using: entropy)
@@ -84,7 +85,8 @@ final class InteropServer {
                 identity: identity, store: InMemorySignalProtocolStore(identity: identity, registrationID: registrationID))
             return ["identity_key": Hex.encode(identity.identityKey.serialized)]
         case "prekey_bundle":
-            return ["bundle": try await makeBundle(party: try string(r, "party"), withOneTime: r["with_one_time"] as? Bool ?? false)]
+            return ["bundle": try await makeBundle(party: try string(r, "party"), withOneTime: r["with_one_time"] as? Bool ?? false,
+                                                   withKEM: r["with_kem"] as? Bool ?? false, lastResort: r["kem_last_resort"] as? Bool ?? false)]
         case "process_bundle":
             let party = try lookup(r)
             guard let b = r["bundle"] as? [String: Any] else { throw Failure(message: "missing bundle") }
@@ -95,7 +97,10 @@ final class InteropServer {
                 signedPreKey: ECPublicKey(serialized: try hex(b, "signed_prekey")),
                 signedPreKeySignature: try hex(b, "signed_prekey_signature"),
                 preKeyID: b["prekey_id"] == nil ? nil : PreKeyID(try uint32(b, "prekey_id")),
-                preKey: b["prekey"] == nil ? nil : try ECPublicKey(serialized: try hex(b, "prekey")))
+                preKey: b["prekey"] == nil ? nil : try ECPublicKey(serialized: try hex(b, "prekey")),
+                kemPreKeyID: b["kem_prekey_id"] == nil ? nil : KEMPreKeyID(try uint32(b, "kem_prekey_id")),
+                kemPreKey: b["kem_prekey"] == nil ? nil : try MLKEMPublicKey(serialized: try hex(b, "kem_prekey")),
+                kemPreKeySignature: b["kem_prekey_signature"] == nil ? nil : try hex(b, "kem_prekey_signature"))
             try await cipher(party, r).process(bundle)
             return [:]
         case "encrypt":
@@ -149,7 +154,7 @@ final class InteropServer {
         }
     }
 
-    private func makeBundle(party name: String, withOneTime: Bool) async throws -> [String: Any] {
+    private func makeBundle(party name: String, withOneTime: Bool, withKEM: Bool, lastResort: Bool) async throws -> [String: Any] {
         guard var party = parties[name] else { throw Failure(message: "no party \(name)") }
         let signed = SignedPreKey.generate(
             id: SignedPreKeyID(party.nextSignedPreKeyID), signedBy: party.identity,
@@ -168,6 +173,15 @@ final class InteropServer {
             await party.store.storePreKey(preKey)
             bundle["prekey_id"] = preKey.id.rawValue
             bundle["prekey"] = Hex.encode(preKey.keyPair.publicKey.serialized)
+        }
+        if withKEM {
+            let kem = KEMPreKey.generate(id: KEMPreKeyID(party.nextKEMPreKeyID), signedBy: party.identity,
+                                         timestamp: UInt64(Date().timeIntervalSince1970 * 1000), lastResort: lastResort, using: entropy)
+            party.nextKEMPreKeyID += 1
+            await party.store.storeKEMPreKey(kem)
+            bundle["kem_prekey_id"] = kem.id.rawValue
+            bundle["kem_prekey"] = Hex.encode(kem.publicKey.serialized)
+            bundle["kem_prekey_signature"] = Hex.encode(kem.signature)
         }
         parties[name] = party
         return bundle

@@ -22,12 +22,12 @@ struct Device {
 
     var address: ProtocolAddress { ProtocolAddress(name: name, deviceID: deviceID) }
 
-    func cipher(for peer: Device) -> SessionCipher<InMemorySignalProtocolStore> {
-        SessionCipher(store: store, address: peer.address, entropy: entropy)
+    func cipher(for peer: Device, requirePostQuantum: Bool = false) -> SessionCipher<InMemorySignalProtocolStore> {
+        SessionCipher(store: store, address: peer.address, policy: SessionPolicy(requirePostQuantum: requirePostQuantum), entropy: entropy)
     }
 
     /// Publishes a bundle (and stores its private halves).
-    func bundle(signedID: UInt32 = 1, preKeyID: UInt32? = 100) async throws -> PreKeyBundle {
+    func bundle(signedID: UInt32 = 1, preKeyID: UInt32? = 100, kemID: UInt32? = nil, lastResort: Bool = false) async throws -> PreKeyBundle {
         let signed = SignedPreKey.generate(id: SignedPreKeyID(signedID), signedBy: identity, timestamp: 0, using: entropy)
         await store.storeSignedPreKey(signed)
         var preKey: OneTimePreKey?
@@ -35,10 +35,16 @@ struct Device {
             preKey = OneTimePreKey.generateBatch(startingAt: PreKeyID(preKeyID), count: 1, using: entropy)[0]
             await store.storePreKey(preKey!)
         }
+        var kem: KEMPreKey?
+        if let kemID {
+            kem = KEMPreKey.generate(id: KEMPreKeyID(kemID), signedBy: identity, timestamp: 0, lastResort: lastResort, using: entropy)
+            await store.storeKEMPreKey(kem!)
+        }
         return try PreKeyBundle(
             registrationID: registrationID, deviceID: deviceID, identityKey: identity.identityKey,
             signedPreKeyID: signed.id, signedPreKey: signed.keyPair.publicKey, signedPreKeySignature: signed.signature,
-            preKeyID: preKey?.id, preKey: preKey?.keyPair.publicKey)
+            preKeyID: preKey?.id, preKey: preKey?.keyPair.publicKey,
+            kemPreKeyID: kem?.id, kemPreKey: kem?.publicKey, kemPreKeySignature: kem?.signature)
     }
 
     func send(_ text: String, to peer: Device) async throws -> CiphertextMessage {

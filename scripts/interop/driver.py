@@ -55,6 +55,10 @@ import time
 import numeric_fingerprint
 
 
+# Set by --kem: bundles carry KEM prekeys and 1:1 sessions are v4 (0x44).
+KEM = False
+
+
 class Failure(Exception):
     """An expectation of the scenario was not met."""
 
@@ -228,7 +232,14 @@ class Party:
         return dict(party=self.name, peer=other.name, peer_device=other.device_id)
 
     def bundle(self, one_time):
-        bundle = self.peer.call("prekey_bundle", party=self.name, with_one_time=one_time)["bundle"]
+        if KEM:
+            bundle = self.peer.call("prekey_bundle", party=self.name, with_one_time=one_time, with_kem=True)["bundle"]
+            kem = bytes.fromhex(bundle.get("kem_prekey", ""))
+            if len(kem) != 1569 or kem[0] != 0x0A or not isinstance(bundle.get("kem_prekey_id"), int) \
+                    or len(bytes.fromhex(bundle.get("kem_prekey_signature", ""))) != 64:
+                raise Failure("bundle of %s: KEM prekey missing or malformed (want 0x0a || 1568 B, id, 64-B signature)" % self.name)
+        else:
+            bundle = self.peer.call("prekey_bundle", party=self.name, with_one_time=one_time)["bundle"]
         for name in ("registration_id", "device_id", "signed_prekey_id"):
             if not isinstance(bundle.get(name), int):
                 raise Failure("bundle of %s: %s missing or not an int" % (self.name, name))
@@ -270,6 +281,8 @@ class Conv:
         msg = Msg(src, dst, plaintext, answer.get("message_type"), bytes.fromhex(answer["ciphertext"]))
         if msg.type not in (2, 3):
             raise Failure("%s encrypt: message_type %r" % (src.name, msg.type))
+        if KEM and msg.ct[:1] != b"\x44":
+            raise Failure("%s encrypt: v4 session message starts with %s, expected 44" % (src.name, msg.ct[:1].hex()))
         want = 3 if src.pending else 2
         if check_type and msg.type != want:
             raise Failure("%s sent message_type %d, expected %d (%s)" % (
@@ -771,7 +784,11 @@ def main():
     parser.add_argument("--seeds", default="1,2,3", help="comma-separated integer seeds (default 1,2,3)")
     parser.add_argument("--only", help="comma-separated scenario names")
     parser.add_argument("--timeout", type=float, default=60.0, help="seconds to wait for one answer")
+    parser.add_argument("--kem", action="store_true",
+                        help="PQXDH: every bundle carries an ML-KEM-1024 prekey (with_kem), so 1:1 sessions are v4")
     args = parser.parse_args()
+    global KEM
+    KEM = args.kem
     seeds = [int(s) for s in args.seeds.split(",") if s.strip()]
     scenarios = SCENARIOS
     if args.only:

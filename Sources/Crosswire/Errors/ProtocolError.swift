@@ -39,6 +39,12 @@ public struct ProtocolError: Error, Sendable, Equatable, CustomStringConvertible
         public static let noSenderKey = Code("noSenderKey")
         /// A Sender Key message or distribution in the other layout than the group's.
         public static let wrongLayout = Code("wrongLayout")
+        /// Local policy requires PQXDH and the bundle or message offers only X3DH (downgrade refused).
+        public static let postQuantumRequired = Code("postQuantumRequired")
+        /// A v4 PreKey message names a KEM prekey this device does not have.
+        public static let unknownKEMPreKey = Code("unknownKEMPreKey")
+        /// A last-resort KEM prekey was used again with the same signed prekey and base key (a replay).
+        public static let kemPreKeyReused = Code("kemPreKeyReused")
         /// A message could not be decoded.
         public static let invalidMessage = Code("invalidMessage")
     }

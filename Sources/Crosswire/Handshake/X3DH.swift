@@ -2,9 +2,12 @@ import CrosswireCrypto
 import CrosswireWire
 
 /// X3DH as libsignal v3 runs it (SPEC.md §5.2): the master secret is `0xFF×32 ‖ DH1 ‖ DH2 ‖ DH3 [‖ DH4]`,
-/// expanded by `HKDF(no salt, info "WhisperText", 64)` into the first root key and chain key.
+/// expanded by `HKDF(no salt, info "WhisperText", 64)` into the first root key and chain key. With a KEM
+/// prekey it is PQXDH (SPEC.md §9): the ML-KEM-1024 shared secret is appended, the info string is
+/// libsignal's PQXDH one and the session is version 4.
 enum X3DH {
     static let info = Array("WhisperText".utf8)
+    static let pqInfo = Array("WhisperText_X25519_SHA-256_CRYSTALS-KYBER-1024".utf8)
     static let discontinuity = [UInt8](repeating: 0xFF, count: 32)
 
     /// Alice: a session from Bob's bundle. Bob's signed prekey is his first ratchet key; Alice receives on
@@ -23,24 +26,33 @@ enum X3DH {
         if let preKey = bundle.preKey {
             secrets.append(try agree(baseKeyPair.privateKey, preKey))
         }
-        let (root, chain) = try derive(secrets)
+        var kem: (id: KEMPreKeyID, ciphertext: [UInt8])?
+        if let kemPreKey = bundle.kemPreKey, let kemID = bundle.kemPreKeyID {
+            let (secret, ciphertext) = try kemPreKey.encapsulate()
+            secrets.append(secret)
+            kem = (kemID, MLKEMPublicKey.serializeCiphertext(ciphertext))
+        }
+        let (root, chain) = try derive(secrets, postQuantum: kem != nil)
         let receiving = ReceivingChain(ratchetKey: bundle.signedPreKey, chainKey: chain)
         let (sendingRoot, sendingChain) = try root.createChain(
             theirRatchetKey: bundle.signedPreKey, ourRatchetKey: sendingRatchet.privateKey)
         return SessionState(
-            version: MessageVersion.v3, localIdentity: identity.identityKey, remoteIdentity: bundle.identityKey,
+            version: kem == nil ? MessageVersion.v3 : MessageVersion.v4,
+            localIdentity: identity.identityKey, remoteIdentity: bundle.identityKey,
             rootKey: sendingRoot, previousCounter: 0,
             sendingChain: SendingChain(ratchetKeyPair: sendingRatchet, chainKey: sendingChain),
             receivingChains: [receiving],
-            pendingPreKey: PendingPreKey(preKeyID: bundle.preKeyID, signedPreKeyID: bundle.signedPreKeyID, baseKey: baseKeyPair.publicKey),
+            pendingPreKey: PendingPreKey(preKeyID: bundle.preKeyID, signedPreKeyID: bundle.signedPreKeyID, baseKey: baseKeyPair.publicKey,
+                                         kemPreKeyID: kem?.id, kemCiphertext: kem?.ciphertext),
             localRegistrationID: localRegistrationID, remoteRegistrationID: bundle.registrationID,
             aliceBaseKey: baseKeyPair.publicKey)
     }
 
     /// Bob: the session for Alice's PreKeySignalMessage. His sending ratchet key is the signed prekey.
+    /// `kemSharedSecret` (decapsulated by the caller) makes it PQXDH.
     static func respond(
         identity: IdentityKeyPair, localRegistrationID: UInt32, signedPreKey: ECKeyPair, oneTimePreKey: ECKeyPair?,
-        theirIdentity: IdentityKey, theirBaseKey: ECPublicKey, theirRegistrationID: UInt32
+        theirIdentity: IdentityKey, theirBaseKey: ECPublicKey, theirRegistrationID: UInt32, kemSharedSecret: SecretBytes? = nil
     ) throws -> SessionState {
         var secrets: [SecretBytes] = [
             try agree(signedPreKey.privateKey, theirIdentity.publicKey),
@@ -50,9 +62,10 @@ enum X3DH {
         if let oneTimePreKey {
             secrets.append(try agree(oneTimePreKey.privateKey, theirBaseKey))
         }
-        let (root, chain) = try derive(secrets)
+        if let kemSharedSecret { secrets.append(kemSharedSecret) }
+        let (root, chain) = try derive(secrets, postQuantum: kemSharedSecret != nil)
         return SessionState(
-            version: MessageVersion.v3, localIdentity: identity.identityKey, remoteIdentity: theirIdentity,
+            version: kemSharedSecret == nil ? MessageVersion.v3 : MessageVersion.v4, localIdentity: identity.identityKey, remoteIdentity: theirIdentity,
             rootKey: root, previousCounter: 0,
             sendingChain: SendingChain(ratchetKeyPair: signedPreKey, chainKey: chain),
             receivingChains: [], pendingPreKey: nil,
@@ -68,14 +81,16 @@ enum X3DH {
         }
     }
 
-    private static func derive(_ secrets: [SecretBytes]) throws -> (RootKey, ChainKey) {
+    /// libsignal's v4 derives 96 bytes (the last 32 seed its SPQR ratchet, which Crosswire's v4 does not
+    /// run); HKDF's prefix property makes the first 64 identical, so 64 are derived here.
+    private static func derive(_ secrets: [SecretBytes], postQuantum: Bool) throws -> (RootKey, ChainKey) {
         let master = SecretBytes(count: 32 * (secrets.count + 1)) { out in
             out.baseAddress!.initializeMemory(as: UInt8.self, repeating: 0xFF, count: 32)
             for (i, secret) in secrets.enumerated() {
                 secret.withUnsafeBytes { (out.baseAddress! + 32 * (i + 1)).copyMemory(from: $0.baseAddress!, byteCount: 32) }
             }
         }
-        let derived = try HKDF.deriveKey(inputKeyMaterial: master, info: info, outputByteCount: 64)
+        let derived = try HKDF.deriveKey(inputKeyMaterial: master, info: postQuantum ? pqInfo : info, outputByteCount: 64)
         return (RootKey(derived.slice(0..<32)), ChainKey(derived.slice(32..<64), index: 0))
     }
 }

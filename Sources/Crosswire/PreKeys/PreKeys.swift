@@ -129,14 +129,25 @@ public struct PreKeyBundle: Sendable {
     public let signedPreKeySignature: [UInt8]
     public let preKeyID: PreKeyID?
     public let preKey: ECPublicKey?
+    /// The ML-KEM-1024 prekey: present → PQXDH (v4), absent → X3DH (v3).
+    public let kemPreKeyID: KEMPreKeyID?
+    public let kemPreKey: MLKEMPublicKey?
+    public let kemPreKeySignature: [UInt8]?
 
     public init(
         registrationID: UInt32, deviceID: DeviceID, identityKey: IdentityKey,
         signedPreKeyID: SignedPreKeyID, signedPreKey: ECPublicKey, signedPreKeySignature: [UInt8],
-        preKeyID: PreKeyID? = nil, preKey: ECPublicKey? = nil
+        preKeyID: PreKeyID? = nil, preKey: ECPublicKey? = nil,
+        kemPreKeyID: KEMPreKeyID? = nil, kemPreKey: MLKEMPublicKey? = nil, kemPreKeySignature: [UInt8]? = nil
     ) throws {
         guard (preKeyID == nil) == (preKey == nil) else {
             throw ProtocolError(.invalidArgument, "a one-time prekey needs both its id and its key")
+        }
+        guard (kemPreKeyID == nil) == (kemPreKey == nil), (kemPreKey == nil) == (kemPreKeySignature == nil) else {
+            throw ProtocolError(.invalidArgument, "a KEM prekey needs its id, key and signature together")
+        }
+        if let kemPreKey, let kemPreKeySignature, !identityKey.isValidSignature(kemPreKeySignature, for: kemPreKey.serialized) {
+            throw ProtocolError(.invalidSignature, "KEM prekey \(kemPreKeyID!) is not signed by the bundle's identity key")
         }
         guard identityKey.isValidSignature(signedPreKeySignature, for: signedPreKey.serialized) else {
             throw ProtocolError(.invalidSignature, "signed prekey \(signedPreKeyID) is not signed by the bundle's identity key")
@@ -149,5 +160,8 @@ public struct PreKeyBundle: Sendable {
         self.signedPreKeySignature = signedPreKeySignature
         self.preKeyID = preKeyID
         self.preKey = preKey
+        self.kemPreKeyID = kemPreKeyID
+        self.kemPreKey = kemPreKey
+        self.kemPreKeySignature = kemPreKeySignature
     }
 }

@@ -1,6 +1,17 @@
 import CrosswireCrypto
 import CrosswireWire
 
+/// Local rules for which sessions to accept (SPEC.md §9.3).
+public struct SessionPolicy: Sendable, Equatable {
+    /// Refuse to start sessions without PQXDH (bundles without a KEM prekey) and to accept new v3
+    /// sessions from others: downgrade protection once every peer publishes KEM prekeys.
+    public var requirePostQuantum: Bool
+
+    public init(requirePostQuantum: Bool = false) {
+        self.requirePostQuantum = requirePostQuantum
+    }
+}
+
 /// Session management against the stores, as deployed Signal clients do it (SPEC.md §5.6): building a
 /// session from a bundle, encrypting, and decrypting both message types with trial decryption over
 /// archived states. Every failure leaves every store unchanged: work happens on copies and is saved
@@ -11,17 +22,22 @@ import CrosswireWire
 public struct SessionCipher<Store: SignalProtocolStore>: Sendable {
     public let store: Store
     public let address: ProtocolAddress
+    public let policy: SessionPolicy
     let entropy: any EntropySource
 
-    public init(store: Store, address: ProtocolAddress, entropy: any EntropySource = SystemEntropy()) {
+    public init(store: Store, address: ProtocolAddress, policy: SessionPolicy = SessionPolicy(), entropy: any EntropySource = SystemEntropy()) {
         self.store = store
         self.address = address
+        self.policy = policy
         self.entropy = entropy
     }
 
     /// Starts a session from the peer's bundle (initiator side of X3DH). The bundle's signature was
     /// checked when it was built; the identity must be trusted for sending.
     public func process(_ bundle: PreKeyBundle) async throws {
+        if policy.requirePostQuantum, bundle.kemPreKey == nil {
+            throw ProtocolError(.postQuantumRequired, "the bundle of \(address) has no KEM prekey and local policy requires PQXDH")
+        }
         guard try await store.isTrustedIdentity(bundle.identityKey, for: address, direction: .sending) else {
             throw ProtocolError(.untrustedIdentity, "the identity key of \(address) changed")
         }
@@ -95,10 +111,19 @@ public struct SessionCipher<Store: SignalProtocolStore>: Sendable {
         }
         var record = try await store.session(for: address) ?? SessionRecord()
         var usedPreKey: PreKeyID?
+        var usedKEMPreKey: KEMPreKeyID?
         if let index = record.stateIndex(version: message.version, aliceBaseKey: baseKey) {
             // A repeat of a PreKey message we already processed: continue that session.
             if index >= 0 { record.promoteArchived(at: index) }
         } else {
+            if policy.requirePostQuantum, message.version < MessageVersion.v4 {
+                throw ProtocolError(.postQuantumRequired, "a new v3 (X3DH) session from \(address) refused: local policy requires PQXDH")
+            }
+            var kemSecret: SecretBytes?
+            if message.version == MessageVersion.v4, let kemID = message.kemPreKeyID, let ciphertext = message.kemCiphertext {
+                (kemSecret, usedKEMPreKey) = try await decapsulate(kemID: KEMPreKeyID(kemID), ciphertext: ciphertext,
+                                                                   signedPreKeyID: SignedPreKeyID(message.signedPreKeyID), baseKey: baseKey)
+            }
             guard let signedPreKey = try await store.signedPreKey(id: SignedPreKeyID(message.signedPreKeyID)) else {
                 throw ProtocolError(.unknownSignedPreKey, "no signed prekey \(message.signedPreKeyID)")
             }
@@ -113,7 +138,8 @@ public struct SessionCipher<Store: SignalProtocolStore>: Sendable {
             let state = try X3DH.respond(
                 identity: try await store.identityKeyPair(), localRegistrationID: try await store.localRegistrationID(),
                 signedPreKey: signedPreKey.keyPair, oneTimePreKey: oneTime?.keyPair,
-                theirIdentity: theirIdentity, theirBaseKey: baseKey, theirRegistrationID: message.registrationID)
+                theirIdentity: theirIdentity, theirBaseKey: baseKey, theirRegistrationID: message.registrationID,
+                kemSharedSecret: kemSecret)
             record.promote(state)
         }
         // Only the session this message belongs to may decrypt its inner message.
@@ -124,6 +150,25 @@ public struct SessionCipher<Store: SignalProtocolStore>: Sendable {
         try await store.saveIdentity(theirIdentity, for: address)
         try await store.storeSession(record, for: address)
         if let usedPreKey { try await store.removePreKey(id: usedPreKey) }
+        if let usedKEMPreKey {
+            try await store.markKEMPreKeyUsed(id: usedKEMPreKey, signedPreKeyID: SignedPreKeyID(message.signedPreKeyID), baseKey: baseKey)
+        }
         return plaintext
+    }
+
+    /// The KEM half of PQXDH on the responder side: load the prekey, refuse a replayed last-resort
+    /// triple, decapsulate.
+    private func decapsulate(kemID: KEMPreKeyID, ciphertext: [UInt8], signedPreKeyID: SignedPreKeyID, baseKey: ECPublicKey) async throws -> (SecretBytes, KEMPreKeyID) {
+        guard let kemPreKey = try await store.kemPreKey(id: kemID) else {
+            throw ProtocolError(.unknownKEMPreKey, "no KEM prekey \(kemID) (already used, or never issued)")
+        }
+        if kemPreKey.isLastResort, try await store.hasUsedKEMPreKey(id: kemID, signedPreKeyID: signedPreKeyID, baseKey: baseKey) {
+            throw ProtocolError(.kemPreKeyReused, "last-resort KEM prekey \(kemID) was already used with this signed prekey and base key")
+        }
+        do {
+            return (try kemPreKey.privateKey.decapsulate(ciphertext.dropFirst()), kemID)
+        } catch {
+            throw ProtocolError(.invalidKey, "KEM ciphertext: \(error)")
+        }
     }
 }

@@ -83,6 +83,8 @@ extension SessionState {
             var p = ProtobufWriter(reservingCapacity: 12)
             if let id = pending.preKeyID { p.appendUInt(field: 1, UInt64(id.rawValue)) }
             p.appendUInt(field: 2, UInt64(pending.signedPreKeyID.rawValue))
+            if let id = pending.kemPreKeyID { p.appendUInt(field: 3, UInt64(id.rawValue)) }
+            if let ciphertext = pending.kemCiphertext { p.appendBytes(field: 4, ciphertext) }
             writer.appendBytes(field: 8, p.bytes)
         }
         if localRegistrationID != 0 { writer.appendUInt(field: 9, UInt64(localRegistrationID)) }
@@ -94,7 +96,7 @@ extension SessionState {
     init(serialized bytes: [UInt8]) throws {
         var version: UInt8?, local: IdentityKey?, remote: IdentityKey?, root: RootKey?
         var previousCounter: UInt32 = 0, sending: SendingChain?, receiving: [ReceivingChain] = []
-        var pending: (PreKeyID?, SignedPreKeyID)?, localRegistration: UInt32 = 0, remoteRegistration: UInt32 = 0
+        var pending: (PreKeyID?, SignedPreKeyID, KEMPreKeyID?, [UInt8]?)?, localRegistration: UInt32 = 0, remoteRegistration: UInt32 = 0
         var baseKey: ECPublicKey?
         try SessionRecord.decode(bytes[...]) { field in
             switch field.number {
@@ -113,13 +115,16 @@ extension SessionState {
                 }
                 receiving.append(try Self.decodeReceiving(try field.value.bytes(field: 7)))
             case 8:
-                var id: PreKeyID?, signed: SignedPreKeyID?
+                var id: PreKeyID?, signed: SignedPreKeyID?, kemID: KEMPreKeyID?, kemCiphertext: [UInt8]?
                 try SessionRecord.decode(try field.value.bytes(field: 8)[...]) { inner in
                     if inner.number == 1 { id = PreKeyID(try inner.value.uint32(field: 1)) }
                     if inner.number == 2 { signed = SignedPreKeyID(try inner.value.uint32(field: 2)) }
+                    if inner.number == 3 { kemID = KEMPreKeyID(try inner.value.uint32(field: 3)) }
+                    if inner.number == 4 { kemCiphertext = try inner.value.bytes(field: 4, count: WireLimits.kemCiphertextBytes) }
                 }
                 guard let signed else { throw ProtocolError(.corruptRecord, "pending prekey lacks its signed prekey id") }
-                pending = (id, signed)
+                guard (kemID == nil) == (kemCiphertext == nil) else { throw ProtocolError(.corruptRecord, "pending KEM prekey is incomplete") }
+                pending = (id, signed, kemID, kemCiphertext)
             case 9: localRegistration = try field.value.uint32(field: 9)
             case 10: remoteRegistration = try field.value.uint32(field: 10)
             case 11: baseKey = try ECPublicKey(rawRepresentation: try field.value.bytes(field: 11, count: 32))
@@ -132,7 +137,7 @@ extension SessionState {
         self.init(
             version: version, localIdentity: local, remoteIdentity: remote, rootKey: root,
             previousCounter: previousCounter, sendingChain: sending, receivingChains: receiving,
-            pendingPreKey: pending.map { PendingPreKey(preKeyID: $0.0, signedPreKeyID: $0.1, baseKey: baseKey) },
+            pendingPreKey: pending.map { PendingPreKey(preKeyID: $0.0, signedPreKeyID: $0.1, baseKey: baseKey, kemPreKeyID: $0.2, kemCiphertext: $0.3) },
             localRegistrationID: localRegistration, remoteRegistrationID: remoteRegistration, aliceBaseKey: baseKey)
     }
 

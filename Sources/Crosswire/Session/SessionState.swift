@@ -6,6 +6,9 @@ struct PendingPreKey: Sendable, Equatable {
     var preKeyID: PreKeyID?
     var signedPreKeyID: SignedPreKeyID
     var baseKey: ECPublicKey
+    /// v4: the KEM prekey used and the ciphertext that carries the shared secret (`0x0A ‖ 1568 B`).
+    var kemPreKeyID: KEMPreKeyID? = nil
+    var kemCiphertext: [UInt8]? = nil
 }
 
 /// The sending side of the ratchet: our current ratchet key pair and chain.
@@ -59,7 +62,8 @@ public struct SessionState: Sendable {
         return .preKey(PreKeySignalMessage(
             version: version, registrationID: localRegistrationID, preKeyID: pending.preKeyID?.rawValue,
             signedPreKeyID: pending.signedPreKeyID.rawValue, baseKey: pending.baseKey.serialized,
-            identityKey: localIdentity.serialized, message: message))
+            identityKey: localIdentity.serialized, message: message,
+            kemPreKeyID: pending.kemPreKeyID?.rawValue, kemCiphertext: pending.kemCiphertext))
     }
 
     static func mac(_ key: HMACKey, sender: [UInt8], receiver: [UInt8], _ authenticated: ArraySlice<UInt8>) -> [UInt8] {

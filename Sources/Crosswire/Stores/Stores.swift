@@ -29,17 +29,27 @@ public protocol SignedPreKeyStore: Sendable {
     func storeSignedPreKey(_ signedPreKey: SignedPreKey) async throws
 }
 
+/// ML-KEM prekeys for PQXDH. `markKEMPreKeyUsed` deletes a one-time key; for a last-resort key it
+/// records the (KEM prekey, signed prekey, base key) triple and refuses one already seen.
+public protocol KEMPreKeyStore: Sendable {
+    func kemPreKey(id: KEMPreKeyID) async throws -> KEMPreKey?
+    func storeKEMPreKey(_ preKey: KEMPreKey) async throws
+    /// Whether this triple was already used with a last-resort key (a replayed session start).
+    func hasUsedKEMPreKey(id: KEMPreKeyID, signedPreKeyID: SignedPreKeyID, baseKey: ECPublicKey) async throws -> Bool
+    func markKEMPreKeyUsed(id: KEMPreKeyID, signedPreKeyID: SignedPreKeyID, baseKey: ECPublicKey) async throws
+}
+
 public protocol SessionStore: Sendable {
     func session(for address: ProtocolAddress) async throws -> SessionRecord?
     func storeSession(_ record: SessionRecord, for address: ProtocolAddress) async throws
 }
 
 /// Everything a 1:1 session needs; KEM prekeys and sender keys get their own protocols.
-public typealias SignalProtocolStore = IdentityKeyStore & PreKeyStore & SignedPreKeyStore & SessionStore
+public typealias SignalProtocolStore = IdentityKeyStore & PreKeyStore & SignedPreKeyStore & KEMPreKeyStore & SessionStore
 
 /// All four stores in memory, for tests, tools and apps that persist elsewhere. An actor: safe to share
 /// between tasks.
-public actor InMemorySignalProtocolStore: IdentityKeyStore, PreKeyStore, SignedPreKeyStore, SessionStore, SenderKeyStore {
+public actor InMemorySignalProtocolStore: IdentityKeyStore, PreKeyStore, SignedPreKeyStore, KEMPreKeyStore, SessionStore, SenderKeyStore {
     private let identity: IdentityKeyPair
     private let registrationID: UInt32
     private var identities: [ProtocolAddress: IdentityKey] = [:]
@@ -47,6 +57,9 @@ public actor InMemorySignalProtocolStore: IdentityKeyStore, PreKeyStore, SignedP
     private var signedPreKeys: [SignedPreKeyID: SignedPreKey] = [:]
     private var sessions: [ProtocolAddress: SessionRecord] = [:]
     private var senderKeys: [SenderKeyName: SenderKeyRecord] = [:]
+    private var kemPreKeys: [KEMPreKeyID: KEMPreKey] = [:]
+    /// Hex of (KEM prekey id ‖ signed prekey id ‖ base key) for last-resort uses.
+    private var usedLastResort: Set<String> = []
 
     public init(identity: IdentityKeyPair, registrationID: UInt32) {
         self.identity = identity
@@ -80,6 +93,27 @@ public actor InMemorySignalProtocolStore: IdentityKeyStore, PreKeyStore, SignedP
     public func session(for address: ProtocolAddress) -> SessionRecord? { sessions[address] }
     public func storeSession(_ record: SessionRecord, for address: ProtocolAddress) { sessions[address] = record }
 
+    public func kemPreKey(id: KEMPreKeyID) -> KEMPreKey? { kemPreKeys[id] }
+    public func storeKEMPreKey(_ preKey: KEMPreKey) { kemPreKeys[preKey.id] = preKey }
+    public var kemPreKeyCount: Int { kemPreKeys.count }
+
+    private static func triple(_ id: KEMPreKeyID, _ signed: SignedPreKeyID, _ base: ECPublicKey) -> String {
+        "\(id.rawValue).\(signed.rawValue).\(Hex.encode(base.rawRepresentation))"
+    }
+
+    public func hasUsedKEMPreKey(id: KEMPreKeyID, signedPreKeyID: SignedPreKeyID, baseKey: ECPublicKey) -> Bool {
+        usedLastResort.contains(Self.triple(id, signedPreKeyID, baseKey))
+    }
+
+    public func markKEMPreKeyUsed(id: KEMPreKeyID, signedPreKeyID: SignedPreKeyID, baseKey: ECPublicKey) {
+        guard let key = kemPreKeys[id] else { return }
+        if key.isLastResort {
+            usedLastResort.insert(Self.triple(id, signedPreKeyID, baseKey))
+        } else {
+            kemPreKeys[id] = nil
+        }
+    }
+
     public func senderKey(for name: SenderKeyName) -> SenderKeyRecord? { senderKeys[name] }
     public func storeSenderKey(_ record: SenderKeyRecord, for name: SenderKeyName) { senderKeys[name] = record }
 
@@ -92,12 +126,14 @@ public actor InMemorySignalProtocolStore: IdentityKeyStore, PreKeyStore, SignedP
         for (id, key) in signedPreKeys { out["signed/\(id)"] = key.serialized }
         for (address, record) in sessions { out["session/\(address)"] = record.serialized }
         for (name, record) in senderKeys { out["senderkey/\(name)"] = record.serialized }
+        for (id, key) in kemPreKeys { out["kemprekey/\(id)"] = key.serialized }
+        for triple in usedLastResort { out["kemused/\(triple)"] = [] }
         return out
     }
 
     /// Puts back what `snapshot()` returned (tests only).
     func restore(_ snapshot: [String: [UInt8]]) throws {
-        identities = [:]; preKeys = [:]; signedPreKeys = [:]; sessions = [:]; senderKeys = [:]
+        identities = [:]; preKeys = [:]; signedPreKeys = [:]; sessions = [:]; senderKeys = [:]; kemPreKeys = [:]; usedLastResort = []
         func address(_ text: Substring) -> ProtocolAddress {
             let parts = text.split(separator: ".")
             return ProtocolAddress(name: parts.dropLast().joined(separator: "."), deviceID: DeviceID(UInt32(parts.last!)!))
@@ -108,6 +144,8 @@ public actor InMemorySignalProtocolStore: IdentityKeyStore, PreKeyStore, SignedP
             case "identity": identities[address(parts[1])] = try IdentityKey(serialized: bytes)
             case "prekey": let k = try OneTimePreKey(serialized: bytes); preKeys[k.id] = k
             case "signed": let k = try SignedPreKey(serialized: bytes); signedPreKeys[k.id] = k
+            case "kemprekey": let k = try KEMPreKey(serialized: bytes); kemPreKeys[k.id] = k
+            case "kemused": usedLastResort.insert(String(parts[1]))
             case "senderkey":
                 let nameParts = parts[1].split(separator: "/", maxSplits: 1)
                 senderKeys[SenderKeyName(groupID: try Hex.decode(String(nameParts[0])), sender: address(nameParts[1]))] = try SenderKeyRecord(serialized: bytes)

@@ -1,6 +1,7 @@
 /// libsignal's PreKeySignalMessage (type 3): `version ‖ protobuf{1 pre_key_id?, 2 base_key,
 /// 3 identity_key, 4 message, 5 registration_id, 6 signed_pre_key_id}`; no MAC of its own (the inner
-/// SignalMessage carries one). Fields 7/8 (Kyber prekey id and ciphertext) belong to v4.
+/// SignalMessage carries one). v4 (PQXDH) adds `7 kyber_pre_key_id` and `8 kyber_ciphertext` (`0x0A ‖
+/// 1568 bytes`), both required in v4 and refused in v3.
 public struct PreKeySignalMessage: Sendable, Equatable {
     public static let typeCode = 3
 
@@ -11,12 +12,19 @@ public struct PreKeySignalMessage: Sendable, Equatable {
     public let baseKey: [UInt8]
     public let identityKey: [UInt8]
     public let message: SignalMessage
+    /// v4 only.
+    public let kemPreKeyID: UInt32?
+    /// v4 only: `0x0A ‖ ML-KEM-1024 ciphertext`.
+    public let kemCiphertext: [UInt8]?
     public let serialized: [UInt8]
 
     public init(
         version: UInt8, registrationID: UInt32, preKeyID: UInt32?, signedPreKeyID: UInt32,
-        baseKey: [UInt8], identityKey: [UInt8], message: SignalMessage
+        baseKey: [UInt8], identityKey: [UInt8], message: SignalMessage,
+        kemPreKeyID: UInt32? = nil, kemCiphertext: [UInt8]? = nil
     ) {
+        precondition((version == MessageVersion.v4) == (kemPreKeyID != nil && kemCiphertext != nil),
+                     "v4 PreKey messages carry a KEM prekey id and ciphertext, v3 ones none")
         var writer = ProtobufWriter(prefix: [MessageVersion.byte(for: version)],
                                     reservingCapacity: message.serialized.count + 96)
         if let preKeyID { writer.appendUInt(field: 1, UInt64(preKeyID)) }
@@ -25,6 +33,12 @@ public struct PreKeySignalMessage: Sendable, Equatable {
         writer.appendBytes(field: 4, message.serialized)
         writer.appendUInt(field: 5, UInt64(registrationID))
         writer.appendUInt(field: 6, UInt64(signedPreKeyID))
+        if let kemPreKeyID, let kemCiphertext {
+            writer.appendUInt(field: 7, UInt64(kemPreKeyID))
+            writer.appendBytes(field: 8, kemCiphertext)
+        }
+        self.kemPreKeyID = kemPreKeyID
+        self.kemCiphertext = kemCiphertext
         self.version = version
         self.registrationID = registrationID
         self.preKeyID = preKeyID
@@ -45,7 +59,7 @@ public struct PreKeySignalMessage: Sendable, Equatable {
         version = try MessageVersion.parse(bytes[0])
         var reader = ProtobufReader(bytes[1...])
         var preKeyID: UInt32?, baseKey: [UInt8]?, identityKey: [UInt8]?, inner: [UInt8]?
-        var registrationID: UInt32?, signedPreKeyID: UInt32?
+        var registrationID: UInt32?, signedPreKeyID: UInt32?, kemPreKeyID: UInt32?, kemCiphertext: [UInt8]?
         var seen = Set<Int>()
         while let field = try reader.next() {
             if (1...8).contains(field.number) {
@@ -58,8 +72,15 @@ public struct PreKeySignalMessage: Sendable, Equatable {
             case 4: inner = try field.value.bytes(field: 4)
             case 5: registrationID = try field.value.uint32(field: 5)
             case 6: signedPreKeyID = try field.value.uint32(field: 6)
-            case 7, 8:
-                throw WireFormatError(.unknownVersion, "Kyber prekey fields (7, 8) need a v4 session, not supported yet")
+            case 7:
+                guard version == MessageVersion.v4 else { throw WireFormatError(.unknownVersion, "Kyber prekey id (7) in a v3 message") }
+                kemPreKeyID = try field.value.uint32(field: 7)
+            case 8:
+                guard version == MessageVersion.v4 else { throw WireFormatError(.unknownVersion, "Kyber ciphertext (8) in a v3 message") }
+                kemCiphertext = try field.value.bytes(field: 8, count: WireLimits.kemCiphertextBytes)
+                guard kemCiphertext![0] == WireLimits.kemTypeByte else {
+                    throw WireFormatError(.invalidKeyType, "KEM ciphertext type 0x\(String(kemCiphertext![0], radix: 16)), expected 0x0a")
+                }
             default: continue
             }
         }
@@ -67,12 +88,18 @@ public struct PreKeySignalMessage: Sendable, Equatable {
         guard let identityKey else { throw WireFormatError(.missingField, "PreKeySignalMessage lacks identity_key (3)") }
         guard let inner else { throw WireFormatError(.missingField, "PreKeySignalMessage lacks message (4)") }
         guard let signedPreKeyID else { throw WireFormatError(.missingField, "PreKeySignalMessage lacks signed_pre_key_id (6)") }
+        if version == MessageVersion.v4 {
+            guard kemPreKeyID != nil else { throw WireFormatError(.missingField, "v4 PreKeySignalMessage lacks kyber_pre_key_id (7)") }
+            guard kemCiphertext != nil else { throw WireFormatError(.missingField, "v4 PreKeySignalMessage lacks kyber_ciphertext (8)") }
+        }
         try checkPublicKey(baseKey, field: "base_key")
         try checkPublicKey(identityKey, field: "identity_key")
         let message = try SignalMessage(serialized: inner)
         guard message.version == version else {
             throw WireFormatError(.unknownVersion, "inner message version \(message.version) differs from \(version)")
         }
+        self.kemPreKeyID = kemPreKeyID
+        self.kemCiphertext = kemCiphertext
         self.registrationID = registrationID ?? 0
         self.preKeyID = preKeyID
         self.signedPreKeyID = signedPreKeyID

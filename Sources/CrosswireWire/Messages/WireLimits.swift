@@ -7,6 +7,10 @@ public enum WireLimits {
     public static let publicKeyBytes = 33
     /// Truncated HMAC-SHA256 at the end of a SignalMessage.
     public static let macBytes = 8
+    /// Serialized ML-KEM-1024 ciphertext: type `0x0A` ‖ 1568 bytes.
+    public static let kemCiphertextBytes = 1569
+    /// libsignal's ML-KEM-1024 key type byte.
+    public static let kemTypeByte: UInt8 = 0x0A
 }
 
 /// The version byte: high nibble = message (session) version, low nibble = highest version the sender
@@ -16,10 +20,12 @@ public enum MessageVersion {
     public static let v3: UInt8 = 3
     /// PQXDH sessions.
     public static let v4: UInt8 = 4
-    /// The highest version Crosswire speaks, advertised in the low nibble.
-    public static let current: UInt8 = 3
+    /// The highest version Crosswire speaks.
+    public static let current: UInt8 = 4
 
-    public static func byte(for version: UInt8) -> UInt8 { version << 4 | current }
+    /// `version << 4 | version`: `0x33` for v3 (the low nibble libsignal 0.2.3 checks), `0x44` for v4, as
+    /// libsignal emits them.
+    public static func byte(for version: UInt8) -> UInt8 { version << 4 | version }
 
     /// The message version in `byte`, refusing legacy (< 3) and unknown (> 4) versions.
     public static func parse(_ byte: UInt8) throws -> UInt8 {
