@@ -12,7 +12,7 @@ struct VectorSuiteTests {
 
     @Test("the suite holds Crosswire's known answers and every Wycheproof file it uses")
     func inventory() {
-        for name in ["known-answers.json", "session-v3.json", "sender-keys.json", "x25519_test.json", "ed25519_test.json", "hkdf_sha256_test.json",
+        for name in ["known-answers.json", "session-v3.json", "sender-keys.json", "pqxdh-v4.json", "x25519_test.json", "ed25519_test.json", "hkdf_sha256_test.json",
                      "hmac_sha256_test.json", "aes_cbc_pkcs5_test.json", "mlkem_1024_test.json", "mlkem_1024_encaps_test.json"] {
             #expect(Self.files.contains(name), "\(name) missing from Vectors/")
         }
@@ -47,6 +47,17 @@ struct SessionVectorTests {
         #expect(try VectorSuite.encode(try await SessionVectors.generate()) == session)
         let senderKeys = try Data(contentsOf: VectorSuiteTests.directory.appendingPathComponent("sender-keys.json"))
         #expect(try VectorSuite.encode(try await SenderKeyVectors.generate()) == senderKeys)
+    }
+
+    @Test("a changed KEM shared secret in pqxdh-v4.json is caught by verification")
+    func detectsKEMTampering() async throws {
+        let url = VectorSuiteTests.directory.appendingPathComponent("pqxdh-v4.json")
+        var text = try String(contentsOf: url, encoding: .utf8)
+        let range = try #require(text.range(of: "\"kemSharedSecret\" : \""))
+        let digit = text.index(range.upperBound, offsetBy: 0)
+        text.replaceSubrange(digit...digit, with: text[digit] == "0" ? "1" : "0")
+        let report = await VectorRunner.run(try VectorFile(name: "tampered", json: Data(text.utf8)))
+        #expect(report.failures.count == 1)
     }
 
     @Test("a changed byte in a recorded group message is caught by verification")

@@ -2,6 +2,7 @@ import BenchmarkSupport
 import Crosswire
 import CrosswireCrypto
 import CrosswireWire
+import Synchronization
 
 // Session-level timings (release build): setup, steady-state encrypt/decrypt, ping-pong, record size.
 // The full engine comparison (libsignal-protocol-c, libolm, primitive floor) is crosswire-compare.
@@ -11,18 +12,27 @@ func device(_ name: String) -> (InMemorySignalProtocolStore, ProtocolAddress, Id
     return (InMemorySignalProtocolStore(identity: identity, registrationID: 7), ProtocolAddress(name: name, deviceID: DeviceID(1)), identity)
 }
 
+nonisolated(unsafe) var lastPreKeyMessageBytes = 0
+
 /// Alice and Bob with a session in which both have sent and received (steady state).
-func conversation() async throws -> (SessionRecord, SessionRecord) {
+func conversation(postQuantum: Bool = false) async throws -> (SessionRecord, SessionRecord) {
     let (aliceStore, aliceAddress, _) = device("alice")
     let (bobStore, bobAddress, bobIdentity) = device("bob")
     let signed = SignedPreKey.generate(id: SignedPreKeyID(1), signedBy: bobIdentity, timestamp: 0)
     await bobStore.storeSignedPreKey(signed)
+    var kem: KEMPreKey?
+    if postQuantum {
+        kem = KEMPreKey.generate(id: KEMPreKeyID(1), signedBy: bobIdentity, timestamp: 0, lastResort: false)
+        await bobStore.storeKEMPreKey(kem!)
+    }
     let bundle = try PreKeyBundle(registrationID: 7, deviceID: DeviceID(1), identityKey: bobIdentity.identityKey,
                                   signedPreKeyID: signed.id, signedPreKey: signed.keyPair.publicKey,
-                                  signedPreKeySignature: signed.signature)
+                                  signedPreKeySignature: signed.signature,
+                                  kemPreKeyID: kem?.id, kemPreKey: kem?.publicKey, kemPreKeySignature: kem?.signature)
     let alice = SessionCipher(store: aliceStore, address: bobAddress), bob = SessionCipher(store: bobStore, address: aliceAddress)
     try await alice.process(bundle)
-    let first = try await alice.encrypt([1])
+    let first = try await alice.encrypt([UInt8](repeating: 0x61, count: 100))
+    lastPreKeyMessageBytes = first.serialized.count
     _ = try await bob.decrypt(type: first.typeCode, first.serialized)
     let reply = try await bob.encrypt([2])
     _ = try await alice.decrypt(type: reply.typeCode, reply.serialized)
@@ -37,84 +47,108 @@ func timeBatch(_ count: Int, _ body: () throws -> Void) rethrows -> Double {
 
 func median(_ values: [Double]) -> Double { values.sorted()[values.count / 2] }
 
-var rows: [Measurement] = []
-@MainActor func add(_ group: String, _ name: String, _ samples: [Double]) {
-    let sorted = samples.sorted()
-    rows.append(Measurement(group: group, name: name, role: .crosswire, nsPerOp: median(samples), minNs: sorted.first!, maxNs: sorted.last!, allocsPerOp: -1))
+/// Collects rows from whatever task measures (the benchmark body runs off the main actor, so actor
+/// stores are reached without a thread switch per await).
+final class Rows: Sendable {
+    private let rows = Mutex<[Measurement]>([])
+    func add(_ group: String, _ name: String, _ samples: [Double]) {
+        let sorted = samples.sorted()
+        rows.withLock { $0.append(Measurement(group: group, name: name, role: .crosswire, nsPerOp: median(samples), minNs: sorted.first!, maxNs: sorted.last!, allocsPerOp: -1)) }
+    }
+    var all: [Measurement] { rows.withLock { $0 } }
 }
+let collected = Rows()
+func add(_ group: String, _ name: String, _ samples: [Double]) { collected.add(group, name, samples) }
 
 let payload100 = [UInt8](repeating: 0x61, count: 100)
 let payload1k = [UInt8](repeating: 0x62, count: 1024)
 let payload64k = [UInt8](repeating: 0x63, count: 65536)
 let repetitions = 7
 
-// Setup: bundle generation, initiator, first message, responder.
-var setupSamples: [Double] = []
-for _ in 0..<repetitions {
-    let start = now()
-    for _ in 0..<50 { _ = try await conversation() }
-    setupSamples.append(Double(now() - start) / 50)
-}
-add("Session setup (bundle, initiator, first message, responder, reply)", "two devices, no one-time prekey", setupSamples)
+@Sendable nonisolated func sessionBenchmarks() async throws {
 
-for (label, payload, batch) in [("100 B", payload100, 5000), ("1 KiB", payload1k, 3000), ("64 KiB", payload64k, 100)] {
-    var encryptSamples: [Double] = [], decryptSamples: [Double] = []
+    // Setup: bundle generation, initiator, first message, responder.
+    var setupSamples: [Double] = []
     for _ in 0..<repetitions {
-        var (alice, bob) = try await conversation()
-        var messages: [SignalMessage] = []
-        messages.reserveCapacity(batch)
-        encryptSamples.append(try timeBatch(batch) {
-            guard case .signal(let m) = try alice.encrypt(payload) else { fatalError("expected type 2") }
-            messages.append(m)
-        })
-        var index = 0
-        decryptSamples.append(try timeBatch(batch) {
-            blackHole(try bob.decrypt(messages[index]))
-            index += 1
-        })
+        let start = now()
+        for _ in 0..<50 { _ = try await conversation() }
+        setupSamples.append(Double(now() - start) / 50)
     }
-    add("Steady state, \(label)", "encrypt (SessionRecord.encrypt)", encryptSamples)
-    add("Steady state, \(label)", "decrypt (SessionRecord.decrypt)", decryptSamples)
-}
-
-var pingSamples: [Double] = []
-for _ in 0..<repetitions {
-    var (alice, bob) = try await conversation()
-    pingSamples.append(try timeBatch(400) {
-        guard case .signal(let a) = try alice.encrypt(payload100) else { fatalError() }
-        blackHole(try bob.decrypt(a))
-        guard case .signal(let b) = try bob.encrypt(payload100) else { fatalError() }
-        blackHole(try alice.decrypt(b))
-    } / 2)
-}
-add("Ping-pong (DH ratchet step every message), 100 B", "encrypt + decrypt per message", pingSamples)
-
-for gap in [10, 100, 1000] {
-    var samples: [Double] = []
+    add("Session setup (bundle, initiator, first message, responder, reply)", "X3DH (v3), two devices, no one-time prekey", setupSamples)
+    let x3dhPreKeyMessage = lastPreKeyMessageBytes
+    var pqSamples: [Double] = []
     for _ in 0..<repetitions {
-        var (alice, bob) = try await conversation()
-        var messages: [SignalMessage] = []
-        for _ in 0..<gap {
-            guard case .signal(let m) = try alice.encrypt(payload100) else { fatalError() }
-            messages.append(m)
+        let start = now()
+        for _ in 0..<20 { _ = try await conversation(postQuantum: true) }
+        pqSamples.append(Double(now() - start) / 20)
+    }
+    add("Session setup (bundle, initiator, first message, responder, reply)", "PQXDH (v4): + ML-KEM-1024 keygen, encapsulate, decapsulate", pqSamples)
+    let pqxdhPreKeyMessage = lastPreKeyMessageBytes
+    print("PreKeySignalMessage with a 100-byte payload: X3DH \(x3dhPreKeyMessage) bytes, PQXDH \(pqxdhPreKeyMessage) bytes")
+    print("Bundle public part: X3DH 33 + 33 + 64 (+ 33 one-time) bytes of keys and signature; PQXDH adds 1569 + 64 bytes (KEM prekey, signature)")
+
+    for (label, payload, batch) in [("100 B", payload100, 5000), ("1 KiB", payload1k, 3000), ("64 KiB", payload64k, 100)] {
+        var encryptSamples: [Double] = [], decryptSamples: [Double] = []
+        for _ in 0..<repetitions {
+            var (alice, bob) = try await conversation()
+            var messages: [SignalMessage] = []
+            messages.reserveCapacity(batch)
+            encryptSamples.append(try timeBatch(batch) {
+                guard case .signal(let m) = try alice.encrypt(payload) else { fatalError("expected type 2") }
+                messages.append(m)
+            })
+            var index = 0
+            decryptSamples.append(try timeBatch(batch) {
+                blackHole(try bob.decrypt(messages[index]))
+                index += 1
+            })
         }
-        var index = gap - 1
-        samples.append(try timeBatch(gap) {
-            blackHole(try bob.decrypt(messages[index]))
-            index -= 1
-        })
+        add("Steady state, \(label)", "encrypt (SessionRecord.encrypt)", encryptSamples)
+        add("Steady state, \(label)", "decrypt (SessionRecord.decrypt)", decryptSamples)
     }
-    add("Out of order: \(gap) messages decrypted in reverse", "per message", samples)
-}
 
-var (alice, _) = try await conversation()
-let size = alice.serialized.count
-var roundTrip: [Double] = []
-for _ in 0..<repetitions {
-    roundTrip.append(try timeBatch(2000) { blackHole(try SessionRecord(serialized: alice.serialized)) })
+    var pingSamples: [Double] = []
+    for _ in 0..<repetitions {
+        var (alice, bob) = try await conversation()
+        pingSamples.append(try timeBatch(400) {
+            guard case .signal(let a) = try alice.encrypt(payload100) else { fatalError() }
+            blackHole(try bob.decrypt(a))
+            guard case .signal(let b) = try bob.encrypt(payload100) else { fatalError() }
+            blackHole(try alice.decrypt(b))
+        } / 2)
+    }
+    add("Ping-pong (DH ratchet step every message), 100 B", "encrypt + decrypt per message", pingSamples)
+
+    for gap in [10, 100, 1000] {
+        var samples: [Double] = []
+        for _ in 0..<repetitions {
+            var (alice, bob) = try await conversation()
+            var messages: [SignalMessage] = []
+            for _ in 0..<gap {
+                guard case .signal(let m) = try alice.encrypt(payload100) else { fatalError() }
+                messages.append(m)
+            }
+            var index = gap - 1
+            samples.append(try timeBatch(gap) {
+                blackHole(try bob.decrypt(messages[index]))
+                index -= 1
+            })
+        }
+        add("Out of order: \(gap) messages decrypted in reverse", "per message", samples)
+    }
+
+    var (alice, _) = try await conversation()
+    let size = alice.serialized.count
+    var roundTrip: [Double] = []
+    for _ in 0..<repetitions {
+        roundTrip.append(try timeBatch(2000) { blackHole(try SessionRecord(serialized: alice.serialized)) })
+    }
+    add("Session record (\(size) bytes in steady state)", "serialize + deserialize", roundTrip)
+    _ = try alice.encrypt(payload100)
+
+
 }
-add("Session record (\(size) bytes in steady state)", "serialize + deserialize", roundTrip)
-_ = try alice.encrypt(payload100)
+try await Task.detached(operation: sessionBenchmarks).value
 
 // Groups (Sender Keys, legacy layout), through GroupCipher and the in-memory store.
 let groupID: [UInt8] = Array(0..<16)
@@ -176,4 +210,4 @@ func groupPair() async throws -> (GroupCipher<InMemorySignalProtocolStore>, Grou
 }
 for (group, name, samples) in try await Task.detached(operation: groupBenchmarks).value { add(group, name, samples) }
 
-printTable(rows, json: CommandLine.arguments.contains("--json"))
+printTable(collected.all, json: CommandLine.arguments.contains("--json"))

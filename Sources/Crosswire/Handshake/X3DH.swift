@@ -12,9 +12,14 @@ enum X3DH {
 
     /// Alice: a session from Bob's bundle. Bob's signed prekey is his first ratchet key; Alice receives on
     /// it and immediately performs one ratchet step to get her sending chain.
+    /// ML-KEM encapsulation; replaced only by vector replay, which must reuse a recorded ciphertext
+    /// because swift-crypto's encapsulation takes no injectable randomness.
+    typealias Encapsulator = @Sendable (MLKEMPublicKey) throws -> (SecretBytes, [UInt8])
+    static let encapsulate: Encapsulator = { try $0.encapsulate() }
+
     static func initiate(
         identity: IdentityKeyPair, localRegistrationID: UInt32, bundle: PreKeyBundle,
-        using entropy: some EntropySource
+        using entropy: some EntropySource, encapsulate: Encapsulator = X3DH.encapsulate
     ) throws -> SessionState {
         let baseKeyPair = ECKeyPair.generate(using: entropy)
         let sendingRatchet = ECKeyPair.generate(using: entropy)
@@ -28,7 +33,7 @@ enum X3DH {
         }
         var kem: (id: KEMPreKeyID, ciphertext: [UInt8])?
         if let kemPreKey = bundle.kemPreKey, let kemID = bundle.kemPreKeyID {
-            let (secret, ciphertext) = try kemPreKey.encapsulate()
+            let (secret, ciphertext) = try encapsulate(kemPreKey)
             secrets.append(secret)
             kem = (kemID, MLKEMPublicKey.serializeCiphertext(ciphertext))
         }

@@ -24,6 +24,8 @@ public struct SessionCipher<Store: SignalProtocolStore>: Sendable {
     public let address: ProtocolAddress
     public let policy: SessionPolicy
     let entropy: any EntropySource
+    /// Vector replay only (see `X3DH.Encapsulator`).
+    var encapsulate: X3DH.Encapsulator = X3DH.encapsulate
 
     public init(store: Store, address: ProtocolAddress, policy: SessionPolicy = SessionPolicy(), entropy: any EntropySource = SystemEntropy()) {
         self.store = store
@@ -43,7 +45,8 @@ public struct SessionCipher<Store: SignalProtocolStore>: Sendable {
         }
         let identity = try await store.identityKeyPair()
         let registrationID = try await store.localRegistrationID()
-        let state = try X3DH.initiate(identity: identity, localRegistrationID: registrationID, bundle: bundle, using: entropy)
+        let state = try X3DH.initiate(identity: identity, localRegistrationID: registrationID, bundle: bundle,
+                                      using: entropy, encapsulate: encapsulate)
         var record = try await store.session(for: address) ?? SessionRecord()
         record.promote(state)
         try await store.saveIdentity(bundle.identityKey, for: address)

@@ -16,9 +16,10 @@ public enum SessionVectors {
 
     struct Scenario {
         let comment: String
-        let seed: UInt64
+        var seed: UInt64
         let oneTimePreKey: Bool
         let steps: [Step]
+        var postQuantum = false
     }
 
     static let scenarios: [Scenario] = [
@@ -39,13 +40,34 @@ public enum SessionVectors {
                          .deliver(2), .deliver(4)]),
     ]
 
+    /// PQXDH (v4) conversations for `pqxdh-v4.json`: the v3 scripts again, with a KEM prekey in Bob's bundle.
+    static let postQuantumScenarios: [Scenario] = scenarios.map {
+        var scenario = $0
+        scenario.seed += 100
+        scenario.postQuantum = true
+        return scenario
+    }
+
     /// The vector file as a JSON object.
-    public static func generate() async throws -> [String: Any] {
+    public static func generate(postQuantum: Bool = false) async throws -> [String: Any] {
         var tests: [[String: Any]] = []
-        for (index, scenario) in scenarios.enumerated() {
+        for (index, scenario) in (postQuantum ? postQuantumScenarios : scenarios).enumerated() {
             var test = try await run(scenario, recorded: nil)
             test["tcId"] = index + 1
             tests.append(test)
+        }
+        if postQuantum {
+            return [
+                "algorithm": "Signal protocol v4 session (PQXDH with ML-KEM-1024 + Double Ratchet, no SPQR)",
+                "generatedBy": "crosswire vectors generate",
+                "numberOfTests": tests.count,
+                "header": [
+                    "As session-v3.json, with an ML-KEM-1024 prekey (type 0x0a, seed recorded) in Bob's bundle.",
+                    "ML-KEM encapsulation is not injectable in swift-crypto, so the ciphertext and shared secret are recorded: verifiers decapsulate, and the replay reuses them.",
+                    "Keys: SeededEntropy(3*seed) (the KEM seed is drawn after the one-time prekey); session randomness as in session-v3.json.",
+                ],
+                "testGroups": [["type": "SessionV4", "tests": tests]],
+            ]
         }
         return [
             "algorithm": "Signal protocol v3 session (X3DH + Double Ratchet)",
@@ -61,7 +83,8 @@ public enum SessionVectors {
 
     /// Replays a recorded test and reports the first difference.
     static func verify(_ test: VectorFile.Case) async throws -> String? {
-        guard let seed = test.integers["seed"], let scenario = scenarios.first(where: { $0.seed == UInt64(seed) }) else {
+        guard let seed = test.integers["seed"],
+              let scenario = (scenarios + postQuantumScenarios).first(where: { $0.seed == UInt64(seed) }) else {
             return "no scenario for seed \(test.integers["seed"] ?? -1)"
         }
         let replay = try await run(scenario, recorded: test)
@@ -98,20 +121,42 @@ public enum SessionVectors {
             ?? bobIdentity.signature(for: signedKeyPair.publicKey.serialized, using: keys)
         let signed = SignedPreKey(id: SignedPreKeyID(1), keyPair: signedKeyPair, signature: signature, timestamp: 0)
         let oneTime = scenario.oneTimePreKey ? OneTimePreKey(id: PreKeyID(31), keyPair: try key("bobPreKeyPrivate")) : nil
+        var kem: KEMPreKey?
+        if scenario.postQuantum {
+            let seed = try recorded.map { SecretBytes(try $0.bytes("bobKEMPreKeySeed")) } ?? SecretBytes(randomCount: 64, using: keys)
+            let privateKey = try MLKEMPrivateKey(seed: seed)
+            let signature = try recorded.map { try $0.bytes("bobKEMPreKeySignature") }
+                ?? bobIdentity.signature(for: privateKey.publicKey.serialized, using: keys)
+            kem = KEMPreKey(id: KEMPreKeyID(5), privateKey: privateKey, signature: signature, timestamp: 0, isLastResort: false)
+        }
 
         let aliceStore = InMemorySignalProtocolStore(identity: aliceIdentity, registrationID: aliceRegistration)
         let bobStore = InMemorySignalProtocolStore(identity: bobIdentity, registrationID: bobRegistration)
         await bobStore.storeSignedPreKey(signed)
         if let oneTime { await bobStore.storePreKey(oneTime) }
+        if let kem { await bobStore.storeKEMPreKey(kem) }
         let aliceAddress = ProtocolAddress(name: "alice", deviceID: DeviceID(1))
         let bobAddress = ProtocolAddress(name: "bob", deviceID: DeviceID(1))
-        let alice = SessionCipher(store: aliceStore, address: bobAddress, entropy: SeededEntropy(seed: 3 &* scenario.seed &+ 1))
+        var alice = SessionCipher(store: aliceStore, address: bobAddress, entropy: SeededEntropy(seed: 3 &* scenario.seed &+ 1))
+        let encapsulation = Encapsulation()
+        if let recorded, scenario.postQuantum {
+            let secret = SecretBytes(try recorded.bytes("kemSharedSecret"))
+            let ciphertext = Array(try recorded.bytes("kemCiphertext").dropFirst())
+            alice.encapsulate = { _ in (secret, ciphertext) }
+        } else if scenario.postQuantum {
+            alice.encapsulate = { key in
+                let result = try key.encapsulate()
+                encapsulation.set(result)
+                return result
+            }
+        }
         let bob = SessionCipher(store: bobStore, address: aliceAddress, entropy: SeededEntropy(seed: 3 &* scenario.seed &+ 2))
 
         let bundle = try PreKeyBundle(
             registrationID: bobRegistration, deviceID: DeviceID(1), identityKey: bobIdentity.identityKey,
             signedPreKeyID: signed.id, signedPreKey: signed.keyPair.publicKey, signedPreKeySignature: signed.signature,
-            preKeyID: oneTime?.id, preKey: oneTime?.keyPair.publicKey)
+            preKeyID: oneTime?.id, preKey: oneTime?.keyPair.publicKey,
+            kemPreKeyID: kem?.id, kemPreKey: kem?.publicKey, kemPreKeySignature: kem?.signature)
         try await alice.process(bundle)
         let baseKeyHex = Hex.encode((await aliceStore.session(for: bobAddress))!.current!.aliceBaseKey.serialized)
 
@@ -167,6 +212,19 @@ public enum SessionVectors {
             "bobSignedPreKeySignature": Hex.encode(signed.signature),
             "messages": messages, "deliveries": deliveries,
         ]
+        if let kem {
+            test["bobKEMPreKeyId"] = Int(kem.id.rawValue)
+            test["bobKEMPreKeySeed"] = Hex.encode(kem.privateKey.seed.unprotectedBytes)
+            test["bobKEMPreKey"] = Hex.encode(kem.publicKey.serialized)
+            test["bobKEMPreKeySignature"] = Hex.encode(kem.signature)
+            if let recorded {
+                test["kemCiphertext"] = recorded.strings["kemCiphertext"]
+                test["kemSharedSecret"] = recorded.strings["kemSharedSecret"]
+            } else if let (secret, ciphertext) = encapsulation.value {
+                test["kemCiphertext"] = Hex.encode(MLKEMPublicKey.serializeCiphertext(ciphertext))
+                test["kemSharedSecret"] = Hex.encode(secret.unprotectedBytes)
+            }
+        }
         if let oneTime {
             test["bobPreKeyId"] = Int(oneTime.id.rawValue)
             test["bobPreKeyPrivate"] = Hex.encode(oneTime.keyPair.privateKey.rawRepresentation.unprotectedBytes)
@@ -174,4 +232,12 @@ public enum SessionVectors {
         }
         return test
     }
+}
+
+/// Captures the one encapsulation of a generated PQXDH conversation.
+final class Encapsulation: @unchecked Sendable {
+    private let lock = NSLock()
+    private var stored: (SecretBytes, [UInt8])?
+    func set(_ value: (SecretBytes, [UInt8])) { lock.lock(); stored = value; lock.unlock() }
+    var value: (SecretBytes, [UInt8])? { lock.lock(); defer { lock.unlock() }; return stored }
 }

@@ -20,7 +20,7 @@ public enum VectorRunner {
                 do {
                     let verdict: Verdict
                     switch group.type {
-                    case "SessionV3": verdict = try await session(test)
+                    case "SessionV3", "SessionV4": verdict = try await session(test)
                     case "SenderKeys": verdict = try await senderKeys(test)
                     default: verdict = try check(test, in: group)
                     }

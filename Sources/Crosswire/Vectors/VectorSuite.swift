@@ -27,7 +27,8 @@ public enum VectorSuite {
     public static func generate(directory: URL) async throws -> [URL] {
         var written: [URL] = []
         for (name, object) in [("session-v3.json", try await SessionVectors.generate()),
-                               ("sender-keys.json", try await SenderKeyVectors.generate())] {
+                               ("sender-keys.json", try await SenderKeyVectors.generate()),
+                               ("pqxdh-v4.json", try await SessionVectors.generate(postQuantum: true))] {
             let url = directory.appendingPathComponent(name)
             try (try encode(object)).write(to: url)
             written.append(url)
