@@ -1,5 +1,7 @@
 import ArgumentParser
 import Crosswire
+import CrosswireInterop
+import CrosswireFuzzing
 import Foundation
 
 @main
@@ -7,7 +9,7 @@ struct CrosswireTool: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "crosswire",
         abstract: "Crosswire, the end-to-end encryption core: vectors, interop and demos.",
-        subcommands: [Demo.self, Vectors.self, Interop.self]
+        subcommands: [Demo.self, Vectors.self, Interop.self, FuzzSeeds.self]
     )
 }
 
@@ -65,5 +67,26 @@ struct Interop: AsyncParsableCommand {
 
     func run() async throws {
         await InteropServer().run()
+    }
+}
+
+struct FuzzSeeds: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "fuzz-seeds",
+        abstract: "Write the seed corpus of every fuzz target (valid messages and records of the fuzz fixture)."
+    )
+
+    @Option(name: .long, help: "Corpus directory (one folder per target).")
+    var directory: String = "Vectors/corpus"
+
+    func run() async throws {
+        for target in FuzzTarget.allCases {
+            let folder = URL(fileURLWithPath: directory).appendingPathComponent(target.rawValue)
+            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+            for (index, seed) in try await target.seeds().enumerated() {
+                try Data(seed).write(to: folder.appendingPathComponent("seed-\(index)"))
+            }
+            print("\(target.rawValue): \(try await target.seeds().count) seeds")
+        }
     }
 }

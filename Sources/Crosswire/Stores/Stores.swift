@@ -119,7 +119,7 @@ public actor InMemorySignalProtocolStore: IdentityKeyStore, PreKeyStore, SignedP
 
     /// Every record in serialized form, in a fixed order: lets tests prove that a failed operation left
     /// the store byte-for-byte unchanged. Secret.
-    func snapshot() -> [String: [UInt8]] {
+    package func snapshot() -> [String: [UInt8]] {
         var out: [String: [UInt8]] = [:]
         for (address, key) in identities { out["identity/\(address)"] = key.serialized }
         for (id, key) in preKeys { out["prekey/\(id)"] = key.serialized }
@@ -132,7 +132,7 @@ public actor InMemorySignalProtocolStore: IdentityKeyStore, PreKeyStore, SignedP
     }
 
     /// Puts back what `snapshot()` returned (tests only).
-    func restore(_ snapshot: [String: [UInt8]]) throws {
+    package func restore(_ snapshot: [String: [UInt8]]) throws {
         identities = [:]; preKeys = [:]; signedPreKeys = [:]; sessions = [:]; senderKeys = [:]; kemPreKeys = [:]; usedLastResort = []
         func address(_ text: Substring) -> ProtocolAddress {
             let parts = text.split(separator: ".")

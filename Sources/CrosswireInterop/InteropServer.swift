@@ -6,7 +6,8 @@ import Foundation
 /// The JSON-lines interop server (`crosswire interop`): one request object per line on stdin, one answer
 /// per line on stdout, flushed; bytes as lowercase hex. See SPEC.md §7 for the ops. Nothing else is ever
 /// written to stdout.
-final class InteropServer {
+/// Not `Sendable`: one server per task; `run()` reads stdin sequentially.
+public final class InteropServer {
     struct Party {
         let name: String
         let deviceID: DeviceID
@@ -22,15 +23,19 @@ final class InteropServer {
 
     struct Failure: Error { let message: String }
 
+    /// A request line may carry a 1 MiB message as hex plus JSON around it; longer lines are refused
+    /// before parsing.
+    public static let maxLineBytes = 3 << 20
+
     private var parties: [String: Party] = [:]
     private let entropy: any EntropySource
 
-    init(entropy: any EntropySource = SystemEntropy()) {
+    public init(entropy: any EntropySource = SystemEntropy()) {
         self.entropy = entropy
     }
 
     /// Serves until `shutdown` or end of input.
-    func run() async {
+    public func run() async {
         while let line = readLine(strippingNewline: true) {
             if line.trimmingCharacters(in: .whitespaces).isEmpty { continue }
             let (answer, stop) = await handle(line: line)
@@ -40,7 +45,7 @@ final class InteropServer {
     }
 
     /// One request line to one answer line; `stop` after `shutdown`.
-    func handle(line: String) async -> (answer: String, stop: Bool) {
+    public func handle(line: String) async -> (answer: String, stop: Bool) {
         var id: Any = NSNull()
         do {
             guard let request = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any] else {

@@ -1,0 +1,18 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+// libFuzzer driver for Crosswire's fuzz targets (Sources/CrosswireFuzzing in the main package).
+// Build and run through ../scripts/fuzz.sh, which passes -sanitize=fuzzer,address.
+let package = Package(
+    name: "CrosswireFuzz",
+    platforms: [.macOS(.v15)],
+    dependencies: [.package(path: "..")],
+    targets: [
+        .executableTarget(
+            name: "crosswire-fuzz",
+            dependencies: [.product(name: "CrosswireFuzzing", package: "main")],
+            swiftSettings: [.unsafeFlags(["-parse-as-library"])]
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)
