@@ -190,12 +190,80 @@ static int cp_decrypt(signal_buffer **output, int cipher, const uint8_t *key, si
     return cp_crypt(0, output, cipher, key, key_len, iv, iv_len, ciphertext, ciphertext_len);
 }
 
+/* Both parties use this provider, so a consistently wrong primitive would go unnoticed by the
+ * round-trip checks: test it against RFC 4231 / FIPS 180 vectors and a fresh EVP context first. */
+static void provider_selftest(void)
+{
+    static const uint8_t rfc4231_2[32] = {
+        0x5b, 0xdc, 0xc1, 0x46, 0xbf, 0x60, 0x75, 0x4e, 0x6a, 0x04, 0x24, 0x26, 0x08, 0x95, 0x75, 0xc7,
+        0x5a, 0x00, 0x3f, 0x08, 0x9d, 0x27, 0x39, 0x83, 0x9d, 0xec, 0x58, 0xb9, 0x64, 0xec, 0x38, 0x43};
+    static const uint8_t rfc4231_6[32] = {
+        0x60, 0xe4, 0x31, 0x59, 0x1e, 0xe0, 0xb6, 0x7f, 0x0d, 0x8a, 0x26, 0xaa, 0xcb, 0xf5, 0xb7, 0x7f,
+        0x8e, 0x0b, 0xc6, 0x21, 0x37, 0x28, 0xc5, 0x14, 0x05, 0x46, 0x04, 0x0f, 0x0e, 0xe3, 0x7f, 0x54};
+    static const uint8_t sha512_abc[8] = {0xdd, 0xaf, 0x35, 0xa1, 0x93, 0x61, 0x7a, 0xba}; /* prefix */
+    uint8_t long_key[131];
+    memset(long_key, 0xaa, sizeof long_key);
+    struct { const uint8_t *key; size_t key_len; const char *msg; const uint8_t *mac; } hv[] = {
+        {(const uint8_t *)"Jefe", 4, "what do ya want ", rfc4231_2},
+        {long_key, sizeof long_key, "Test Using Larger Than Block-Size Key - Hash Key First", rfc4231_6},
+    };
+    for (size_t i = 0; i < 2; i++) {
+        void *h = NULL;
+        signal_buffer *mac = NULL;
+        if (cp_hmac_init(&h, hv[i].key, hv[i].key_len, NULL) ||
+            cp_hmac_update(h, (const uint8_t *)hv[i].msg, strlen(hv[i].msg), NULL) ||
+            (i == 0 && cp_hmac_update(h, (const uint8_t *)"for nothing?", 12, NULL)) || /* split update */
+            cp_hmac_final(h, &mac, NULL))
+            die("crypto provider: HMAC-SHA256 failed");
+        cp_hmac_cleanup(h, NULL);
+        if (memcmp(signal_buffer_data(mac), hv[i].mac, 32) != 0) die("crypto provider: HMAC-SHA256 self-test failed");
+        signal_buffer_free(mac);
+    }
+    void *d = NULL;
+    signal_buffer *digest = NULL;
+    if (cp_sha512_init(&d, NULL) || cp_sha512_update(d, (const uint8_t *)"abc", 3, NULL) ||
+        cp_sha512_final(d, &digest, NULL))
+        die("crypto provider: SHA-512 failed");
+    cp_sha512_cleanup(d, NULL);
+    if (signal_buffer_len(digest) != 64 || memcmp(signal_buffer_data(digest), sha512_abc, 8) != 0)
+        die("crypto provider: SHA-512 self-test failed");
+    signal_buffer_free(digest);
+
+    /* AES: compare with a fresh one-shot EVP context, then round-trip. */
+    uint8_t key[32], iv[16], pt[1100], ref[1200];
+    for (size_t i = 0; i < sizeof pt; i++) pt[i] = (uint8_t)(i * 7 + 1);
+    memset(key, 0x42, sizeof key);
+    memset(iv, 0x24, sizeof iv);
+    static const size_t lens[] = {0, 1, 15, 16, 17, 100, 1024, 1100};
+    for (int cipher = 1; cipher <= 2; cipher++) {
+        for (size_t li = 0; li < sizeof lens / sizeof *lens; li++) {
+            size_t len = lens[li];
+            signal_buffer *ct = NULL, *back = NULL;
+            if (cp_encrypt(&ct, cipher, key, 32, iv, 16, pt, len, NULL)) die("crypto provider: AES encrypt failed");
+            EVP_CIPHER_CTX *c = EVP_CIPHER_CTX_new();
+            int n1 = 0, n2 = 0;
+            if (!EVP_EncryptInit_ex(c, cipher == SG_CIPHER_AES_CBC_PKCS5 ? EVP_aes_256_cbc() : EVP_aes_256_ctr(), NULL, key, iv) ||
+                !EVP_EncryptUpdate(c, ref, &n1, pt, (int)len) || !EVP_EncryptFinal_ex(c, ref + n1, &n2))
+                die("OpenSSL reference AES failed");
+            EVP_CIPHER_CTX_free(c);
+            if (signal_buffer_len(ct) != (size_t)(n1 + n2) || memcmp(signal_buffer_data(ct), ref, (size_t)(n1 + n2)))
+                die("crypto provider: AES self-test failed (mode %d, %zu bytes)", cipher, len);
+            if (cp_decrypt(&back, cipher, key, 32, iv, 16, signal_buffer_data(ct), signal_buffer_len(ct), NULL) ||
+                signal_buffer_len(back) != len || memcmp(signal_buffer_data(back), pt, len))
+                die("crypto provider: AES round trip failed (mode %d, %zu bytes)", cipher, len);
+            signal_buffer_free(ct);
+            signal_buffer_free(back);
+        }
+    }
+}
+
 /* Single-threaded benchmark: locking is a no-op. */
 static void lock_noop(void *ud) { (void)ud; }
 
 signal_context *sg_context_create(void)
 {
     signal_context *ctx = NULL;
+    provider_selftest();
     signal_crypto_provider provider = {
         .random_func = cp_random,
         .hmac_sha256_init_func = cp_hmac_init,
@@ -418,7 +486,10 @@ static int ik_save(const signal_protocol_address *a, uint8_t *key, size_t key_le
     uint8_t k[KEY_MAX];
     kv_map *m = &((sg_party *)ud)->identities;
     size_t klen = address_key(k, a);
-    if (!key) return kv_del(m, k, klen), SG_SUCCESS;
+    if (!key) { /* NULL key: forget the stored identity */
+        kv_del(m, k, klen);
+        return SG_SUCCESS;
+    }
     return kv_put(m, k, klen, key, key_len, NULL, 0);
 }
 

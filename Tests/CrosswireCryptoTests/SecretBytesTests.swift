@@ -1,4 +1,4 @@
-import Synchronization
+
 import Testing
 @testable import CrosswireCrypto
 
@@ -23,7 +23,7 @@ struct SecretBytesTests {
 
     @Test("the buffer is zeroed when the last copy is released")
     func zeroization() {
-        let seen = Mutex<[[UInt8]]>([])
+        let seen = Locked<[[UInt8]]>([])
         SecretBytes.releaseObserver.withLock { $0 = { bytes in seen.withLock { $0.append(Array(bytes)) } } }
         defer { SecretBytes.releaseObserver.withLock { $0 = nil } }
         do {

@@ -1,6 +1,5 @@
 import FoundationEssentials
 import BigInt
-import Synchronization
 
 /// The Montgomery → Edwards map y = (u − 1)/(u + 1) mod p that XEdDSA verification needs. It is one
 /// field inversion done with BigInt (no hand-written field arithmetic), and it is cached per key because
@@ -9,7 +8,7 @@ enum EdwardsForm {
     private static let p = (BigUInt(1) << 255) - 19
     /// Bounded so that a flood of distinct keys cannot grow memory; on overflow the cache starts over.
     static let cacheLimit = 4096
-    private static let cache = Mutex<[Bytes32: Bytes32]>([:])
+    private static let cache = Locked<[Bytes32: Bytes32]>([:])
 
     /// The Edwards y-coordinate (32 bytes LE, bit 255 clear) for `u`, or `nil` when u ≡ −1 (no image).
     /// The top bit of u is ignored and u is reduced mod p, as libsignal's `to_edwards` does.

@@ -1,6 +1,5 @@
 import CSodium
 import FoundationEssentials
-import Synchronization
 
 /// Where key generation gets its randomness. Production code uses `SystemEntropy`; tests and vector
 /// generation inject `SeededEntropy` so that every byte they produce can be reproduced.
@@ -46,7 +45,7 @@ public final class SeededEntropy: EntropySource {
     }
 
     private let seed: SecretBytes
-    private let state = Mutex(State())
+    private let state = Locked(State())
 
     public init(seed: some ContiguousBytes) {
         Sodium.ensureReady()

@@ -1,8 +1,5 @@
 import CSodium
 import FoundationEssentials
-#if DEBUG
-import Synchronization
-#endif
 
 /// Key material. The bytes live in one heap buffer shared by all copies (it is never mutated after
 /// creation) and are wiped with `sodium_memzero` when the last copy goes away. Equality is constant
@@ -84,7 +81,7 @@ public struct SecretBytes: @unchecked Sendable {  // the buffer is never mutated
 
     #if DEBUG
     /// Test hook: sees each buffer after it was wiped and before it is freed (debug builds only).
-    static let releaseObserver = Mutex<(@Sendable (UnsafeRawBufferPointer) -> Void)?>(nil)
+    static let releaseObserver = Locked<(@Sendable (UnsafeRawBufferPointer) -> Void)?>(nil)
     #endif
 }
 
