@@ -4,7 +4,7 @@ import Testing
 
 /// Every file of the fuzz corpus (seeds and crash regressions in Vectors/corpus/<target>/) is replayed
 /// through its target on every test run: a former crash can never come back unnoticed.
-@Suite("Fuzz corpus replay")
+@Suite("Fuzz corpus replay", .serialized)  // the decrypt targets share one live fixture
 struct FuzzCorpusTests {
     static let corpus = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent().appendingPathComponent("Vectors/corpus")
