@@ -7,7 +7,7 @@ let package = Package(
     name: "CrosswireBenchmarks",
     platforms: [.macOS(.v15)],
     dependencies: [
-        .package(path: ".."),
+        .package(name: "Crosswire", path: ".."),
         .package(url: "https://github.com/apple/swift-crypto.git", exact: "4.5.2"),
     ],
     targets: [
@@ -18,14 +18,14 @@ let package = Package(
         .target(name: "BenchmarkSupport", dependencies: ["CAllocCounter"]),
         .executableTarget(
             name: "crosswire-sessions",
-            dependencies: ["BenchmarkSupport", .product(name: "Crosswire", package: "main")],
+            dependencies: ["BenchmarkSupport", .product(name: "Crosswire", package: "Crosswire")],
             swiftSettings: [.unsafeFlags(["-Ounchecked"])]
         ),
         .executableTarget(
             name: "crosswire-primitives",
             dependencies: [
                 "CBaseline", "BenchmarkSupport",
-                .product(name: "CrosswireCrypto", package: "main"),
+                .product(name: "CrosswireCrypto", package: "Crosswire"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "CryptoExtras", package: "swift-crypto"),
             ],

@@ -6,11 +6,11 @@ import PackageDescription
 let package = Package(
     name: "CrosswireFuzz",
     platforms: [.macOS(.v15)],
-    dependencies: [.package(path: "..")],
+    dependencies: [.package(name: "Crosswire", path: "..")],
     targets: [
         .executableTarget(
             name: "crosswire-fuzz",
-            dependencies: [.product(name: "CrosswireFuzzing", package: "main")],
+            dependencies: [.product(name: "CrosswireFuzzing", package: "Crosswire")],
             swiftSettings: [.unsafeFlags(["-parse-as-library"])]
         ),
     ],
