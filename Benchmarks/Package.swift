@@ -17,6 +17,17 @@ let package = Package(
         .target(name: "CAllocCounter"),
         .target(name: "BenchmarkSupport", dependencies: ["CAllocCounter"]),
         .executableTarget(
+            name: "crosswire-compare",
+            dependencies: [
+                "BenchmarkSupport", "CBaseline",
+                .product(name: "Crosswire", package: "Crosswire"),
+                .product(name: "CrosswireCrypto", package: "Crosswire"),
+                .product(name: "CrosswireWire", package: "Crosswire"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: [.unsafeFlags(["-Ounchecked"])]
+        ),
+        .executableTarget(
             name: "crosswire-sessions",
             dependencies: ["BenchmarkSupport", .product(name: "Crosswire", package: "Crosswire")],
             swiftSettings: [.unsafeFlags(["-Ounchecked"])]

@@ -162,3 +162,64 @@ int cw_ossl_cbc_decrypt_fresh(uint8_t *out, const uint8_t *in, int len, const ui
     EVP_CIPHER_CTX_free(ctx);
     return ok ? n + f : -1;
 }
+
+/* The primitive floor of one steady-state 1:1 message (Signal v3): the chain step (two HMACs under the
+ * chain key), HKDF to 80 bytes of message keys, AES-256-CBC, and the 8-byte MAC over both identities
+ * (66 bytes) and the serialized message. No protocol logic, no allocation beyond OpenSSL's context. */
+static void floor_message(int encrypt, const uint8_t *in, int len, uint8_t *out, size_t wire_len) {
+    static const uint8_t chain_key[32] = {1};
+    static const uint8_t info[] = "WhisperMessageKeys";
+    cw_ossl_hmac_key *ck = cw_ossl_hmac_key_new(chain_key, 32);
+    uint8_t seed[32], next[32], keys[80], mac[32], one = 1, two = 2;
+    cw_ossl_hmac_keyed(ck, seed, &one, 1);
+    cw_ossl_hmac_keyed(ck, next, &two, 1);
+    free(ck);
+    cw_ossl_hkdf(keys, 80, seed, 32, info, sizeof info - 1);
+    if (encrypt) cw_ossl_cbc_encrypt_fresh(out, in, len, keys, keys + 64);
+    cw_ossl_hmac_key *mk = cw_ossl_hmac_key_new(keys + 32, 32);
+    uint8_t wire[2048 + 200] = {0};
+    cw_ossl_hmac_keyed(mk, mac, wire, wire_len + 66 < sizeof wire ? wire_len + 66 : sizeof wire);
+    free(mk);
+    if (!encrypt) cw_ossl_cbc_decrypt_fresh(out, in, len, keys, keys + 64);
+}
+
+void cw_floor_encrypt(const uint8_t *plaintext, int len, uint8_t *out) {
+    floor_message(1, plaintext, len, out, (size_t)len + 16 + 53);
+}
+
+void cw_floor_decrypt(const uint8_t *ciphertext, int len, uint8_t *out) {
+    floor_message(0, ciphertext, len, out, (size_t)len + 53);
+}
+
+/* A Sender Key chain step with its message keys: two HMACs and HKDF to 48 bytes ("WhisperGroup"). */
+void cw_floor_group_keys(uint8_t keys[48]) {
+    static const uint8_t chain_key[32] = {2};
+    static const uint8_t info[] = "WhisperGroup";
+    cw_ossl_hmac_key *ck = cw_ossl_hmac_key_new(chain_key, 32);
+    uint8_t seed[32], next[32], one = 1, two = 2;
+    cw_ossl_hmac_keyed(ck, seed, &one, 1);
+    cw_ossl_hmac_keyed(ck, next, &two, 1);
+    free(ck);
+    cw_ossl_hkdf(keys, 48, seed, 32, info, sizeof info - 1);
+}
+
+/* HKDF with a 32-byte salt (the root key of a DH ratchet step) to 64 bytes. */
+void cw_floor_root_step(const uint8_t salt[32], const uint8_t dh[32], uint8_t out[64]) {
+    static const uint8_t info[] = "WhisperRatchet";
+    cw_ossl_hmac_key *extract = cw_ossl_hmac_key_new(salt, 32);
+    uint8_t prk[32], t[32];
+    cw_ossl_hmac_keyed(extract, prk, dh, 32);
+    free(extract);
+    cw_ossl_hmac_key *k = cw_ossl_hmac_key_new(prk, 32);
+    uint8_t block[32 + sizeof info];
+    memcpy(block, info, sizeof info - 1);
+    block[sizeof info - 1] = 1;
+    cw_ossl_hmac_keyed(k, t, block, sizeof info);
+    memcpy(out, t, 32);
+    uint8_t block2[32 + sizeof info];
+    memcpy(block2, t, 32);
+    memcpy(block2 + 32, info, sizeof info - 1);
+    block2[32 + sizeof info - 1] = 2;
+    cw_ossl_hmac_keyed(k, out + 32, block2, 32 + sizeof info);
+    free(k);
+}

@@ -37,4 +37,10 @@ int cw_ossl_cbc_decrypt(cw_ossl_cbc *c, uint8_t *out, const uint8_t *in, int len
 int cw_ossl_cbc_encrypt_fresh(uint8_t *out, const uint8_t *in, int len, const uint8_t key[32], const uint8_t iv[16]);
 int cw_ossl_cbc_decrypt_fresh(uint8_t *out, const uint8_t *in, int len, const uint8_t key[32], const uint8_t iv[16]);
 int cw_ossl_x25519(uint8_t out[32], const uint8_t sk[32], const uint8_t pk[32]);
+
+/* Primitive floors (see baseline.c). */
+void cw_floor_encrypt(const uint8_t *plaintext, int len, uint8_t *out);
+void cw_floor_decrypt(const uint8_t *ciphertext, int len, uint8_t *out);
+void cw_floor_group_keys(uint8_t keys[48]);
+void cw_floor_root_step(const uint8_t salt[32], const uint8_t dh[32], uint8_t out[64]);
 #endif

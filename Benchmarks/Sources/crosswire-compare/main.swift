@@ -1,0 +1,304 @@
+import BenchmarkSupport
+import CBaseline
+import Crypto
+import Crosswire
+import CrosswireCrypto
+import CrosswireWire
+import Foundation
+
+// crosswire-compare: the same scenarios on Crosswire, libsignal-protocol-c and libolm (the C program
+// engines/crosswire-engines, built with make), and on the primitive floor: the primitive calls the
+// operation must make, with the fastest providers measured on this machine, and no protocol logic.
+// Usage: swift run -c release crosswire-compare [--json] [--reps N]
+
+let arguments = CommandLine.arguments
+let jsonOutput = arguments.contains("--json")
+let reps = arguments.firstIndex(of: "--reps").flatMap { Int(arguments[$0 + 1]) } ?? 7
+cw_init()
+
+struct Row: Sendable {
+    let scenario: String
+    let engine: String
+    let ns: Double
+    let min: Double
+    let max: Double
+    var bytes: Int? = nil
+    var note: String? = nil
+}
+
+/// Median/min/max of `reps` repetitions of `batch` operations (after one warm-up repetition).
+func timed(_ batch: Int, _ body: () async throws -> Void) async rethrows -> (Double, Double, Double) {
+    var samples: [Double] = []
+    for rep in 0...reps {
+        let start = now()
+        for _ in 0..<batch { try await body() }
+        if rep > 0 { samples.append(Double(now() - start) / Double(batch)) }
+    }
+    samples.sort()
+    return (samples[samples.count / 2], samples.first!, samples.last!)
+}
+
+extension Row {
+    /// Ping-pong measures a round trip (two messages); the scenario reports per message.
+    var halvedPerMessage: Row { Row(scenario: scenario, engine: engine, ns: ns / 2, min: min / 2, max: max / 2) }
+}
+
+func row(_ scenario: String, _ engine: String, _ t: (Double, Double, Double)) -> Row {
+    Row(scenario: scenario, engine: engine, ns: t.0, min: t.1, max: t.2)
+}
+
+// MARK: Crosswire
+
+struct Peer {
+    let store: InMemorySignalProtocolStore
+    let address: ProtocolAddress
+    let identity: IdentityKeyPair
+}
+
+func peer(_ name: String) -> Peer {
+    let identity = IdentityKeyPair.generate()
+    return Peer(store: InMemorySignalProtocolStore(identity: identity, registrationID: RegistrationID.generate().rawValue),
+                address: ProtocolAddress(name: name, deviceID: DeviceID(1)), identity: identity)
+}
+
+/// The `setup` scenario: Bob's bundle (identity, registration id, signed prekey, one-time prekey),
+/// Alice processes it and encrypts 100 bytes, Bob decrypts. Returns Alice's record right after.
+func setup(_ payload: [UInt8]) async throws -> (alice: Peer, bob: Peer, record: SessionRecord) {
+    let bob = peer("bob"), alice = peer("alice")
+    let signed = SignedPreKey.generate(id: SignedPreKeyID(1), signedBy: bob.identity, timestamp: 0)
+    let oneTime = OneTimePreKey.generateBatch(startingAt: PreKeyID(1), count: 1)[0]
+    await bob.store.storeSignedPreKey(signed)
+    await bob.store.storePreKey(oneTime)
+    let bundle = try PreKeyBundle(
+        registrationID: await bob.store.localRegistrationID(), deviceID: DeviceID(1), identityKey: bob.identity.identityKey,
+        signedPreKeyID: signed.id, signedPreKey: signed.keyPair.publicKey, signedPreKeySignature: signed.signature,
+        preKeyID: oneTime.id, preKey: oneTime.keyPair.publicKey)
+    let aliceCipher = SessionCipher(store: alice.store, address: bob.address)
+    try await aliceCipher.process(bundle)
+    let record = await alice.store.session(for: bob.address)!
+    let message = try await aliceCipher.encrypt(payload)
+    _ = try await SessionCipher(store: bob.store, address: alice.address).decrypt(type: message.typeCode, message.serialized)
+    return (alice, bob, record)
+}
+
+/// Records of a session where both sides have sent and received.
+func steadyState() async throws -> (SessionRecord, SessionRecord) {
+    let (alice, bob, _) = try await setup([1])
+    let reply = try await SessionCipher(store: bob.store, address: alice.address).encrypt([2])
+    _ = try await SessionCipher(store: alice.store, address: bob.address).decrypt(type: reply.typeCode, reply.serialized)
+    return (await alice.store.session(for: bob.address)!, await bob.store.session(for: alice.address)!)
+}
+
+@Sendable nonisolated func crosswireRows() async throws -> [Row] {
+    var rows: [Row] = []
+    let p100 = [UInt8](repeating: 0x61, count: 100), p1k = [UInt8](repeating: 0x62, count: 1024)
+    rows.append(row("setup", "crosswire", try await timed(20) { _ = try await setup(p100) }))
+    let (_, _, record) = try await setup(p100)
+    rows.append(Row(scenario: "record_bytes_setup", engine: "crosswire", ns: 0, min: 0, max: 0, bytes: record.serialized.count))
+    for (name, payload) in [("100", p100), ("1k", p1k)] {
+        var (alice, bob) = try await steadyState()
+        var messages: [SignalMessage] = []
+        rows.append(row("encrypt_\(name)", "crosswire", try await timed(2000) {
+            guard case .signal(let m) = try alice.encrypt(payload) else { fatalError("expected a SignalMessage") }
+            messages.append(m)
+        }))
+        if name == "100" {
+            rows.append(Row(scenario: "wire_bytes_100", engine: "crosswire", ns: 0, min: 0, max: 0, bytes: messages[0].serialized.count))
+        }
+        var index = 0
+        rows.append(row("decrypt_\(name)", "crosswire", try await timed(2000) {
+            let plaintext = try bob.decrypt(messages[index])
+            precondition(plaintext == payload)
+            index += 1
+        }))
+    }
+    var (alice, bob) = try await steadyState()
+    rows.append(row("pingpong", "crosswire", try await timed(100) {
+        guard case .signal(let a) = try alice.encrypt(p100) else { fatalError() }
+        _ = try bob.decrypt(a)
+        guard case .signal(let b) = try bob.encrypt(p100) else { fatalError() }
+        _ = try alice.decrypt(b)
+    }).halvedPerMessage)
+    var oooSamples: [Double] = []
+    for _ in 0...reps {
+        var (sender, receiver) = try await steadyState()
+        var batch: [SignalMessage] = []
+        for _ in 0..<1000 { guard case .signal(let m) = try sender.encrypt(p100) else { fatalError() }; batch.append(m) }
+        let start = now()
+        for message in batch.reversed() {
+            let plaintext = try receiver.decrypt(message)
+            precondition(plaintext == p100)
+        }
+        oooSamples.append(Double(now() - start) / 1000)
+    }
+    oooSamples.removeFirst()
+    oooSamples.sort()
+    rows.append(Row(scenario: "ooo_decrypt", engine: "crosswire", ns: oooSamples[oooSamples.count / 2], min: oooSamples.first!, max: oooSamples.last!))
+
+    let groupID = [UInt8](repeating: 3, count: 16)
+    let sender = peer("sender"), member = peer("member")
+    let senderCipher = GroupCipher(store: sender.store, localAddress: sender.address)
+    let memberCipher = GroupCipher(store: member.store, localAddress: member.address)
+    try await memberCipher.process(try await senderCipher.distributionMessage(for: groupID).serialized, from: sender.address, groupID: groupID)
+    var groupMessages: [[UInt8]] = []
+    rows.append(row("group_encrypt_100", "crosswire", try await timed(500) {
+        groupMessages.append(try await senderCipher.encrypt(p100, groupID: groupID).serialized)
+    }))
+    var groupIndex = 0
+    rows.append(row("group_decrypt_100", "crosswire", try await timed(500) {
+        let plaintext = try await memberCipher.decrypt(groupMessages[groupIndex], from: sender.address, groupID: groupID)
+        precondition(plaintext == p100)
+        groupIndex += 1
+    }))
+    return rows
+}
+
+
+// MARK: Primitive floor
+
+/// X25519 through BoringSSL (the fastest here), with key objects built as the operation needs them.
+func x25519KeyPair() -> (Curve25519.KeyAgreement.PrivateKey, Curve25519.KeyAgreement.PublicKey) {
+    let key = Curve25519.KeyAgreement.PrivateKey()
+    return (key, key.publicKey)
+}
+
+@Sendable nonisolated func floorRows() async throws -> [Row] {
+    var rows: [Row] = []
+    let p100 = [UInt8](repeating: 0x61, count: 100), p1k = [UInt8](repeating: 0x62, count: 1024)
+    var out = [UInt8](repeating: 0, count: 2048)
+    var edPublic = [UInt8](repeating: 0, count: 32), edSecret = [UInt8](repeating: 0, count: 64)
+    cw_sodium_ed25519_keypair(&edPublic, &edSecret)
+    var signature = [UInt8](repeating: 0, count: 64)
+    let (peerKey, peerPublic) = x25519KeyPair()
+    let salt = [UInt8](repeating: 7, count: 32)
+    var root = [UInt8](repeating: 0, count: 64)
+    func dh() -> [UInt8] { (try! peerKey.sharedSecretFromKeyAgreement(with: peerPublic)).withUnsafeBytes { Array($0) } }
+    func keygen() -> Curve25519.KeyAgreement.PublicKey { Curve25519.KeyAgreement.PrivateKey().publicKey }
+    func ratchetStep() {
+        _ = keygen()
+        cw_floor_root_step(salt, dh(), &root)
+        cw_floor_root_step(salt, dh(), &root)
+    }
+    for (name, payload) in [("100", p100), ("1k", p1k)] {
+        rows.append(row("encrypt_\(name)", "floor", await timed(5000) { cw_floor_encrypt(payload, Int32(payload.count), &out) }))
+        let padded = (payload.count / 16 + 1) * 16
+        rows.append(row("decrypt_\(name)", "floor", await timed(5000) { cw_floor_decrypt(out, Int32(padded), &out) }))
+    }
+    // Ping-pong, per message: the sender's symmetric work, and the receiver's DH ratchet step (new key,
+    // two agreements, two root KDFs) plus its symmetric work.
+    rows.append(row("pingpong", "floor", await timed(200) {
+        cw_floor_encrypt(p100, 100, &out)
+        ratchetStep()
+        cw_floor_decrypt(out, 112, &out)
+    }))
+    // Setup: Bob makes identity, signed and one-time prekeys and signs; Alice verifies, makes base and
+    // ratchet keys, runs 4 agreements + the ratchet agreement and encrypts; Bob runs 4 agreements, a DH
+    // ratchet step and decrypts.
+    rows.append(row("setup", "floor", await timed(50) {
+        for _ in 0..<3 { _ = keygen() }
+        cw_sodium_ed25519_sign(&signature, edPublic, 32, edSecret)
+        _ = cw_sodium_ed25519_verify(signature, edPublic, 32, edPublic)
+        for _ in 0..<2 { _ = keygen() }
+        for _ in 0..<5 { _ = dh() }
+        cw_floor_root_step(salt, dh(), &root)
+        cw_floor_encrypt(p100, 100, &out)
+        for _ in 0..<4 { _ = dh() }
+        cw_floor_root_step(salt, dh(), &root)
+        ratchetStep()
+        cw_floor_decrypt(out, 112, &out)
+    }))
+    var keys = [UInt8](repeating: 0, count: 48)
+    let fresh = cw_ossl_cbc_new()
+    rows.append(row("group_encrypt_100", "floor", await timed(2000) {
+        cw_floor_group_keys(&keys)
+        _ = cw_ossl_cbc_encrypt(fresh, &out, p100, 100, Array(keys[16..<48]), keys)
+        cw_sodium_ed25519_sign(&signature, out, 112 + 12, edSecret)
+    }))
+    rows.append(row("group_decrypt_100", "floor", await timed(2000) {
+        _ = cw_sodium_ed25519_verify(signature, out, 112 + 12, edPublic)
+        cw_floor_group_keys(&keys)
+        _ = cw_ossl_cbc_decrypt(fresh, &out, out, 112, Array(keys[16..<48]), keys)
+    }))
+    // Out of order (1000 in reverse), per message: the chain steps to reach the end once (amortised:
+    // one step per message), then one message's keys and decryption.
+    rows.append(row("ooo_decrypt", "floor", await timed(5000) {
+        cw_floor_group_keys(&keys)
+        cw_floor_decrypt(out, 112, &out)
+    }))
+    return rows
+}
+
+// MARK: Peer engines
+
+func engineRows() throws -> [Row] {
+    let engines = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().appendingPathComponent("engines")
+    let make = Process()
+    make.executableURL = URL(fileURLWithPath: "/usr/bin/make")
+    make.arguments = ["-s", "-C", engines.path]
+    try make.run()
+    make.waitUntilExit()
+    guard make.terminationStatus == 0 else {
+        throw CocoaError(.executableLoad, userInfo: [NSLocalizedDescriptionKey: "make -C engines failed (apt: libsignal-protocol-c-dev libolm-dev libssl-dev)"])
+    }
+    let run = Process()
+    run.executableURL = engines.appendingPathComponent("crosswire-engines")
+    run.arguments = ["--json"]
+    let pipe = Pipe()
+    run.standardOutput = pipe
+    try run.run()
+    let data = pipe.fileHandleForReading.readDataToEndOfFile()
+    run.waitUntilExit()
+    return String(decoding: data, as: UTF8.self).split(separator: "\n").compactMap { line in
+        guard let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],
+              let scenario = object["scenario"] as? String, let engine = object["engine"] as? String else { return nil }
+        return Row(scenario: scenario, engine: engine, ns: object["ns_per_op"] as? Double ?? 0,
+                   min: object["min_ns"] as? Double ?? 0, max: object["max_ns"] as? Double ?? 0,
+                   bytes: object["bytes"] as? Int, note: object["note"] as? String)
+    }
+}
+
+// MARK: Report
+
+var all: [Row] = []
+all += try await Task.detached(operation: crosswireRows).value
+all += try await Task.detached(operation: floorRows).value
+do {
+    all += try engineRows()
+} catch {
+    print("peer engines not measured: \(error)")
+}
+
+let scenarios = ["setup", "encrypt_100", "decrypt_100", "encrypt_1k", "decrypt_1k", "pingpong", "group_encrypt_100",
+                 "group_decrypt_100", "ooo_decrypt", "record_bytes_setup", "wire_bytes_100"]
+if jsonOutput {
+    for r in all {
+        var fields = "\"scenario\":\"\(r.scenario)\",\"engine\":\"\(r.engine)\",\"ns_per_op\":\(Int(r.ns)),\"min_ns\":\(Int(r.min)),\"max_ns\":\(Int(r.max))"
+        if let bytes = r.bytes { fields += ",\"bytes\":\(bytes)" }
+        if let note = r.note { fields += ",\"note\":\"\(note)\"" }
+        print("{\(fields)}")
+    }
+} else {
+    func cell(_ r: Row?) -> String {
+        guard let r else { return "-" }
+        if let bytes = r.bytes { return "\(bytes) B" }
+        return r.ns >= 100_000 ? String(format: "%.0f µs", r.ns / 1000) : String(format: "%.2f µs", r.ns / 1000)
+    }
+    func ratio(_ a: Row?, _ b: Row?) -> String {
+        guard let a, let b else { return "-" }
+        let x = a.bytes.map(Double.init) ?? a.ns, y = b.bytes.map(Double.init) ?? b.ns
+        return y > 0 ? String(format: "%.2f×", x / y) : "-"
+    }
+    print(pad("scenario", 20) + pad("crosswire", 12, right: true) + pad("floor", 12, right: true) + pad("libsignal-c", 13, right: true)
+          + pad("libolm", 12, right: true) + pad("cw/floor", 10, right: true) + pad("sig-c/cw", 10, right: true) + pad("olm/cw", 9, right: true)
+          + "  spread (crosswire)")
+    for scenario in scenarios {
+        func find(_ engine: String) -> Row? { all.first { $0.scenario == scenario && $0.engine == engine } }
+        let cw = find("crosswire"), fl = find("floor"), sc = find("libsignal-c"), ol = find("libolm")
+        let spread = cw.map { $0.bytes == nil ? String(format: "%.2f–%.2f µs", $0.min / 1000, $0.max / 1000) : "" } ?? ""
+        print(pad(scenario, 20) + pad(cell(cw), 12, right: true) + pad(cell(fl), 12, right: true) + pad(cell(sc), 13, right: true)
+              + pad(cell(ol), 12, right: true) + pad(ratio(cw, fl), 10, right: true) + pad(ratio(sc, cw), 10, right: true)
+              + pad(ratio(ol, cw), 9, right: true) + "  " + spread)
+    }
+    for r in all where r.note != nil { print("note [\(r.engine) \(r.scenario)]: \(r.note!)") }
+}
