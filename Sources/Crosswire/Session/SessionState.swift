@@ -13,8 +13,16 @@ struct PendingPreKey: Sendable, Equatable {
 
 /// The sending side of the ratchet: our current ratchet key pair and chain.
 struct SendingChain: Sendable {
-    var ratchetKeyPair: ECKeyPair
+    let ratchetKeyPair: ECKeyPair
+    /// The serialized public key every message of this chain carries.
+    let ratchetKey: [UInt8]
     var chainKey: ChainKey
+
+    init(ratchetKeyPair: ECKeyPair, chainKey: ChainKey) {
+        self.ratchetKeyPair = ratchetKeyPair
+        ratchetKey = ratchetKeyPair.publicKey.serialized
+        self.chainKey = chainKey
+    }
 }
 
 /// One Double Ratchet session with one peer device (libsignal's `SessionStructure`). A value type:
@@ -49,10 +57,10 @@ public struct SessionState: Sendable {
     mutating func encrypt(_ plaintext: UnsafeRawBufferPointer) throws -> CiphertextMessage {
         let (seed, next) = try sendingChain.chainKey.step()
         let keys = try MessageKeys(seed: seed, counter: sendingChain.chainKey.index)
-        let ciphertext = try keys.iv.withUnsafeBytes { try AES256CBC.encrypt(plaintext, key: keys.cipherKey, iv: $0) }
+        let ciphertext = try keys.encrypt(plaintext)
         let sender = localIdentity.serialized, receiver = remoteIdentity.serialized
         let message = SignalMessage(
-            version: version, ratchetKey: sendingChain.ratchetKeyPair.publicKey.serialized,
+            version: version, ratchetKey: sendingChain.ratchetKey,
             counter: keys.counter, previousCounter: previousCounter, ciphertext: ciphertext
         ) { authenticated in
             Self.mac(keys.macKey, sender: sender, receiver: receiver, authenticated)
@@ -67,15 +75,15 @@ public struct SessionState: Sendable {
     }
 
     static func mac(_ key: HMACKey, sender: [UInt8], receiver: [UInt8], _ authenticated: ArraySlice<UInt8>) -> [UInt8] {
-        var full = [UInt8](repeating: 0, count: 32)
-        sender.withUnsafeBytes { s in
-            receiver.withUnsafeBytes { r in
-                authenticated.withUnsafeBytes { a in
-                    full.withUnsafeMutableBytes { key.mac(s, r, a, into: $0) }
+        var full = (UInt64(0), UInt64(0), UInt64(0), UInt64(0))
+        return withUnsafeMutableBytes(of: &full) { out in
+            sender.withUnsafeBytes { s in
+                receiver.withUnsafeBytes { r in
+                    authenticated.withUnsafeBytes { a in key.mac(s, r, a, into: out) }
                 }
             }
+            return Array(UnsafeRawBufferPointer(rebasing: out[0..<WireLimits.macBytes]))
         }
-        return Array(full[0..<WireLimits.macBytes])
     }
 
     // MARK: Decrypt
@@ -171,9 +179,7 @@ public struct SessionState: Sendable {
             throw ProtocolError(.invalidMAC, "message MAC does not verify")
         }
         do {
-            return try keys.iv.withUnsafeBytes { iv in
-                try message.ciphertext.withUnsafeBytes { try AES256CBC.decrypt($0, key: keys.cipherKey, iv: iv) }
-            }
+            return try keys.decrypt(message.ciphertext)
         } catch {
             throw ProtocolError(.invalidCiphertext, "authenticated ciphertext does not decrypt: \(error)")
         }

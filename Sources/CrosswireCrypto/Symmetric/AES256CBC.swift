@@ -31,7 +31,12 @@ public enum AES256CBC {
 
     /// Non-generic entry point (no specialisation needed across modules): the per-message path.
     public static func encrypt(_ plaintext: UnsafeRawBufferPointer, key: SecretBytes, iv: UnsafeRawBufferPointer) throws -> [UInt8] {
-        try checkParameters(key: key, ivCount: iv.count)
+        try key.withUnsafeBytes { try encrypt(plaintext, key: $0, iv: iv) }
+    }
+
+    /// With the key given as raw bytes inside a caller's secret (e.g. a slice of KDF output).
+    public static func encrypt(_ plaintext: UnsafeRawBufferPointer, key: UnsafeRawBufferPointer, iv: UnsafeRawBufferPointer) throws -> [UInt8] {
+        try checkParameters(keyCount: key.count, ivCount: iv.count)
         return try run(encrypt: true, plaintext, key: key, iv: iv)
     }
 
@@ -45,10 +50,15 @@ public enum AES256CBC {
 
     /// Non-generic entry point: the per-message path.
     public static func decrypt(_ ciphertext: UnsafeRawBufferPointer, key: SecretBytes, iv: UnsafeRawBufferPointer) throws -> [UInt8] {
+        try key.withUnsafeBytes { try decrypt(ciphertext, key: $0, iv: iv) }
+    }
+
+    /// With the key given as raw bytes inside a caller's secret.
+    public static func decrypt(_ ciphertext: UnsafeRawBufferPointer, key: UnsafeRawBufferPointer, iv: UnsafeRawBufferPointer) throws -> [UInt8] {
         guard ciphertext.count > 0, ciphertext.count % blockCount == 0 else {
             throw CryptoError(.invalidCiphertextLength, "AES-CBC ciphertext must be a non-empty multiple of 16 bytes, got \(ciphertext.count)")
         }
-        try checkParameters(key: key, ivCount: iv.count)
+        try checkParameters(keyCount: key.count, ivCount: iv.count)
         var padded = try run(encrypt: false, ciphertext, key: key, iv: iv)
         let unpaddedCount = unpaddedLength(padded)
         guard unpaddedCount >= 0 else {
@@ -59,9 +69,9 @@ public enum AES256CBC {
         return padded
     }
 
-    private static func checkParameters(key: SecretBytes, ivCount: Int) throws {
-        guard key.count == keyCount else {
-            throw CryptoError(.invalidLength, "AES-256 key must be 32 bytes, got \(key.count)")
+    private static func checkParameters(keyCount: Int, ivCount: Int) throws {
+        guard keyCount == Self.keyCount else {
+            throw CryptoError(.invalidLength, "AES-256 key must be 32 bytes, got \(keyCount)")
         }
         guard ivCount == Self.ivCount else {
             throw CryptoError(.invalidLength, "AES-CBC IV must be 16 bytes, got \(ivCount)")
@@ -69,7 +79,7 @@ public enum AES256CBC {
     }
 
     /// Encryption pads (PKCS#7 by OpenSSL); decryption runs with padding off and returns whole blocks.
-    private static func run(encrypt: Bool, _ input: UnsafeRawBufferPointer, key: SecretBytes, iv: UnsafeRawBufferPointer) throws -> [UInt8] {
+    private static func run(encrypt: Bool, _ input: UnsafeRawBufferPointer, key: UnsafeRawBufferPointer, iv: UnsafeRawBufferPointer) throws -> [UInt8] {
         guard let context = EVP_CIPHER_CTX_new() else {
             throw CryptoError(.libraryFailure, "EVP_CIPHER_CTX_new failed")
         }
@@ -80,8 +90,8 @@ public enum AES256CBC {
             let out = buffer.baseAddress!
             let inPointer = input.baseAddress?.assumingMemoryBound(to: UInt8.self)
             var written: Int32 = 0, final: Int32 = 0
-            let ok = key.withUnsafeBytes { k -> Bool in
-                let keyPointer = k.baseAddress!.assumingMemoryBound(to: UInt8.self)
+            let ok = { () -> Bool in
+                let keyPointer = key.baseAddress!.assumingMemoryBound(to: UInt8.self)
                 let ivPointer = iv.baseAddress!.assumingMemoryBound(to: UInt8.self)
                 if encrypt {
                     return EVP_EncryptInit_ex2(context, cipher.pointer, keyPointer, ivPointer, nil) == 1
@@ -93,7 +103,7 @@ public enum AES256CBC {
                         && EVP_DecryptUpdate(context, out, &written, inPointer, Int32(input.count)) == 1
                         && EVP_DecryptFinal_ex(context, out + Int(written), &final) == 1
                 }
-            }
+            }()
             failed = !ok
             count = ok ? Int(written + final) : 0
         }
