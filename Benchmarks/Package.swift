@@ -9,6 +9,7 @@ let package = Package(
     dependencies: [
         .package(name: "Crosswire", path: ".."),
         .package(url: "https://github.com/apple/swift-crypto.git", exact: "4.5.2"),
+        .package(url: "https://github.com/ordo-one/benchmark.git", from: "1.38.1", traits: ["MallocInterposer"]),
     ],
     targets: [
         // Raw C baselines: libsodium and OpenSSL libcrypto (SHA-NI / AES-NI) called from C, no Swift in the loop.
@@ -16,6 +17,18 @@ let package = Package(
         // Counts heap allocations by wrapping glibc's allocator.
         .target(name: "CAllocCounter"),
         .target(name: "BenchmarkSupport", dependencies: ["CAllocCounter"]),
+        // package-benchmark suite (swift package benchmark), with allocation thresholds in Thresholds/.
+        .executableTarget(
+            name: "CrosswireBenchmarks",
+            dependencies: [
+                .product(name: "Benchmark", package: "benchmark"),
+                .product(name: "Crosswire", package: "Crosswire"),
+                .product(name: "CrosswireCrypto", package: "Crosswire"),
+                .product(name: "CrosswireWire", package: "Crosswire"),
+            ],
+            path: "Benchmarks/CrosswireBenchmarks",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        ),
         .executableTarget(
             name: "crosswire-compare",
             dependencies: [
