@@ -37,7 +37,9 @@ let benchmarks: @Sendable () -> Void = {
         scalingFactor: .kilo,
         maxDuration: .seconds(2),
         maxIterations: 1_000_000,
-        thresholds: [.mallocCountTotal: .init(relative: [.p90: 10.0], absolute: [.p90: 2])]
+        // Allocation counts are per 1000 operations for the scaled benchmarks: 150 = 0.15 per operation,
+        // so one extra allocation per message fails the check while harness noise does not.
+        thresholds: [.mallocCountTotal: .init(relative: [.p90: 10.0], absolute: [.p90: 150])]
     )
 
     // Primitives
