@@ -56,32 +56,28 @@ struct InteropTests {
         #expect(summary.hasPrefix("96 passed"), "16 scenarios (11 one-to-one, 5 group) × 2 directions × 3 seeds: \(summary)")
     }
 
-    @Test("libsignal and python-axolotl decrypt the recorded messages of session-v3.json", arguments: ["libsignal", "axolotl"])
-    func sessionVectors(peer: String) {
-        guard Self.peersReady else {
-            Issue.record("interop peers could not be installed (see scripts/peers-venv.sh): \(peer) vector check NOT run")
-            return
-        }
-        let (status, output) = Self.run(Self.root.appendingPathComponent(".venv-peers/\(peer)/bin/python").path, [
-            "scripts/interop/check_session_vectors.py", "Vectors/session-v3.json",
-        ])
-        print(output)
-        #expect(status == 0, "\(output)")
-        #expect(output.contains("4 passed, 0 failed"))
-    }
+    /// (peer, checker script, vector file, expected summary line)
+    static let vectorChecks: [(String, String, String, String)] = [
+        ("libsignal", "check_session_vectors.py", "session-v3.json", "4 passed, 0 failed"),
+        ("axolotl", "check_session_vectors.py", "session-v3.json", "4 passed, 0 failed"),
+        ("libsignal", "check_sender_key_vectors.py", "sender-keys.json", "1 passed, 0 failed"),
+        ("axolotl", "check_sender_key_vectors.py", "sender-keys.json", "1 passed, 0 failed"),
+    ]
 
-    @Test("libsignal and python-axolotl decrypt the recorded legacy group messages of sender-keys.json", arguments: ["libsignal", "axolotl"])
-    func senderKeyVectors(peer: String) {
+    @Test("libsignal and python-axolotl decrypt the recorded messages of session-v3.json and the legacy sender-keys.json",
+          arguments: 0..<4)
+    func recordedVectors(check: Int) {
+        let (peer, script, file, expected) = Self.vectorChecks[check]
         guard Self.peersReady else {
-            Issue.record("interop peers could not be installed (see scripts/peers-venv.sh): \(peer) group vector check NOT run")
+            Issue.record("interop peers could not be installed (see scripts/peers-venv.sh): \(peer) check of \(file) NOT run")
             return
         }
         let (status, output) = Self.run(Self.root.appendingPathComponent(".venv-peers/\(peer)/bin/python").path, [
-            "scripts/interop/check_sender_key_vectors.py", "Vectors/sender-keys.json",
+            "scripts/interop/\(script)", "Vectors/\(file)",
         ])
         print(output)
         #expect(status == 0, "\(output)")
-        #expect(output.contains("1 passed, 0 failed"))
+        #expect(output.contains(expected))
     }
 
     @Test("every scenario also passes Crosswire to Crosswire in v4 (PQXDH: every bundle carries an ML-KEM-1024 prekey)")
