@@ -16,6 +16,7 @@ counted. Prints one line per test and a summary; exit 0 iff no test fails.
 import argparse
 import json
 import sys
+from vector_checks import Failure, check, pick_impl
 
 SENDER = ("sender", 1)  # not recorded; any fixed address works, the messages do not carry it
 SKIPPED_LAYOUTS = {"distribution_uuid": "libsignal 0.2.3 / axolotl only speak the legacy layout"}
@@ -93,29 +94,8 @@ IMPLS = {"libsignal": ("signal_protocol", LibsignalReceiver),
          "axolotl": ("axolotl.groups.groupcipher", AxolotlReceiver)}
 
 
-class Failure(Exception):
-    pass
-
-
 class Skip(Exception):
     pass
-
-
-def check(condition, what):
-    if not condition:
-        raise Failure(what)
-
-
-def pick_impl(requested):
-    """The requested implementation if importable, else the first importable one."""
-    for name in [requested] if requested else list(IMPLS):
-        try:
-            __import__(IMPLS[name][0])
-            return name
-        except ImportError:
-            pass
-    sys.exit("%s: not importable; run with a .venv-peers/*/bin/python"
-             % (IMPLS[requested][0] if requested else " / ".join(module for module, _ in IMPLS.values())))
 
 
 def is_duplicate_error(error):
@@ -188,7 +168,7 @@ def main():
     parser.add_argument("--impl", choices=sorted(IMPLS))
     parser.add_argument("vectors")
     args = parser.parse_args()
-    impl = pick_impl(args.impl)
+    impl = pick_impl(IMPLS, args.impl)
     receiver_class = IMPLS[impl][1]
     with open(args.vectors) as f:
         tests = [t for group in json.load(f)["testGroups"] for t in group["tests"]]

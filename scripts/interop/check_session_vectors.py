@@ -14,6 +14,7 @@ at random. Prints one line per test and a summary; exit 0 iff every test passes.
 import argparse
 import json
 import sys
+from vector_checks import Failure, check, pick_impl
 
 ALICE_DEVICE = 1  # not recorded; any fixed device id works, the messages do not carry it
 
@@ -115,30 +116,9 @@ class AxolotlBob:
 IMPLS = {"libsignal": ("signal_protocol", LibsignalBob), "axolotl": ("axolotl.sessioncipher", AxolotlBob)}
 
 
-class Failure(Exception):
-    pass
-
-
 def header_fields(registration_id, prekey_id, signed_prekey_id, base_key, identity_key):
     return {"registrationId": registration_id, "preKeyId": prekey_id, "signedPreKeyId": signed_prekey_id,
             "baseKey": bytes(base_key).hex(), "identityKey": bytes(identity_key).hex()}
-
-
-def check(condition, what):
-    if not condition:
-        raise Failure(what)
-
-
-def pick_impl(requested):
-    """The requested implementation if importable, else the first importable one."""
-    for name in [requested] if requested else list(IMPLS):
-        try:
-            __import__(IMPLS[name][0])
-            return name
-        except ImportError:
-            pass
-    sys.exit("%s: not importable; run with a .venv-peers/*/bin/python"
-             % (IMPLS[requested][0] if requested else " / ".join(module for module, _ in IMPLS.values())))
 
 
 def first_bob_index(t):
@@ -182,7 +162,7 @@ def main():
     parser.add_argument("--impl", choices=sorted(IMPLS))
     parser.add_argument("vectors")
     args = parser.parse_args()
-    impl = pick_impl(args.impl)
+    impl = pick_impl(IMPLS, args.impl)
     bob_class = IMPLS[impl][1]
     with open(args.vectors) as f:
         tests = [t for group in json.load(f)["testGroups"] for t in group["tests"]]
