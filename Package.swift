@@ -1,14 +1,22 @@
 // swift-tools-version: 6.1
 import PackageDescription
 
+// Products are the engine: what an app links. Tooling (vectors, the interop server) are targets used by
+// the `crosswire` executable and the tests; `_CrosswireTestSupport` is a product only because the Fuzz/
+// and Benchmarks/ packages can use nothing else, and its name says that apps must not.
+//
+// Builds today on Linux (Debian bookworm, Swift 6.1+, apt libsodium-dev and libssl-dev). On macOS the
+// two C libraries come from Homebrew (libsodium, openssl@3) through pkg-config; that build is not
+// exercised by CI. There is no iOS path: libsodium and libcrypto are system libraries here, and an
+// Apple-platform app would need them as XCFrameworks, which this package does not provide.
 let package = Package(
     name: "Crosswire",
-    platforms: [.macOS(.v15), .iOS(.v18)],
+    platforms: [.macOS(.v15)],
     products: [
         .library(name: "Crosswire", targets: ["Crosswire"]),
         .library(name: "CrosswireCrypto", targets: ["CrosswireCrypto"]),
         .library(name: "CrosswireWire", targets: ["CrosswireWire"]),
-        .library(name: "CrosswireFuzzing", targets: ["CrosswireFuzzing"]),
+        .library(name: "_CrosswireTestSupport", targets: ["_CrosswireTestSupport"]),
         .executable(name: "crosswire", targets: ["crosswire"]),
     ],
     dependencies: [
@@ -16,6 +24,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/attaswift/BigInt.git", from: "6.0.1"),
         .package(url: "https://github.com/x-sheep/swift-property-based.git", from: "2.0.1"),
+        .package(url: "https://github.com/swiftlang/swift-docc-plugin.git", from: "1.5.0"),
     ],
     targets: [
         // libsodium, found through pkg-config (apt: libsodium-dev). Only CrosswireCrypto imports it.
@@ -43,24 +52,34 @@ let package = Package(
         ),
         // Pure byte codec: no cryptography, the fuzzing surface.
         .target(name: "CrosswireWire"),
-        // The protocol: identity, prekeys, handshake, ratchet, session, groups, envelope, vectors.
+        // The protocol: identity, prekeys, handshake, ratchet, session, groups, storage, fingerprints.
         .target(name: "Crosswire", dependencies: ["CrosswireCrypto", "CrosswireWire"]),
-        // The JSON-lines interop server (a library so that fuzzing and tests reach its parser).
+        // Vector generation and verification, Wycheproof runners included (not a product).
+        .target(name: "CrosswireVectors", dependencies: ["Crosswire", "CrosswireCrypto", "CrosswireWire"]),
+        // The JSON-lines interop server (not a product).
         .target(name: "CrosswireInterop", dependencies: ["Crosswire", "CrosswireCrypto", "CrosswireWire"]),
-        // Fuzz targets as plain functions: the libFuzzer package under Fuzz/ calls them, and the tests
-        // replay the corpus in Vectors/corpus/ through them.
-        .target(name: "CrosswireFuzzing", dependencies: ["Crosswire", "CrosswireCrypto", "CrosswireWire", "CrosswireInterop"]),
+        // Fuzz targets, their fixture and store snapshots: for Fuzz/, Benchmarks/ and the tests only.
+        .target(
+            name: "_CrosswireTestSupport",
+            dependencies: ["Crosswire", "CrosswireCrypto", "CrosswireWire", "CrosswireInterop"]
+        ),
         .executableTarget(
             name: "crosswire",
             dependencies: [
-                "Crosswire", "CrosswireInterop", "CrosswireFuzzing",
+                "Crosswire", "CrosswireVectors", "CrosswireInterop", "_CrosswireTestSupport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .testTarget(name: "CrosswireCryptoTests", dependencies: ["CrosswireCrypto"]),
         .testTarget(name: "CrosswireWireTests", dependencies: ["CrosswireWire"]),
-        .testTarget(name: "CrosswireTests", dependencies: ["Crosswire", "CrosswireCrypto", "CrosswireFuzzing",
-                                                           .product(name: "PropertyBased", package: "swift-property-based")]),
+        .testTarget(
+            name: "CrosswireTests",
+            dependencies: [
+                "Crosswire", "CrosswireCrypto", "_CrosswireTestSupport",
+                .product(name: "PropertyBased", package: "swift-property-based"),
+            ]
+        ),
+        .testTarget(name: "CrosswireVectorsTests", dependencies: ["CrosswireVectors", "Crosswire", "CrosswireCrypto"]),
     ],
     swiftLanguageModes: [.v6]
 )

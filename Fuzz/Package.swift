@@ -1,7 +1,7 @@
 // swift-tools-version: 6.1
 import PackageDescription
 
-// libFuzzer driver for Crosswire's fuzz targets (Sources/CrosswireFuzzing in the main package).
+// libFuzzer driver for Crosswire's fuzz targets (Sources/_CrosswireTestSupport in the main package).
 // Build and run through ../scripts/fuzz.sh, which passes -sanitize=fuzzer,address.
 let package = Package(
     name: "CrosswireFuzz",
@@ -10,7 +10,7 @@ let package = Package(
     targets: [
         .executableTarget(
             name: "crosswire-fuzz",
-            dependencies: [.product(name: "CrosswireFuzzing", package: "Crosswire")],
+            dependencies: [.product(name: "_CrosswireTestSupport", package: "Crosswire")],
             swiftSettings: [.unsafeFlags(["-parse-as-library"])]
         ),
     ],

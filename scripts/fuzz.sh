@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# libFuzzer campaigns for every decoder and decrypt path (Sources/CrosswireFuzzing).
+# libFuzzer campaigns for every decoder and decrypt path (Sources/_CrosswireTestSupport).
 #   scripts/fuzz.sh [SECONDS_PER_TARGET] [TARGET...]     default: 60 s, all targets
 # Builds Fuzz/ with -sanitize=fuzzer,address into .build-fuzz/, starts each target from the seed corpus
 # Vectors/corpus/<target>/ (new interesting inputs go to .build-fuzz/corpus/<target>/), and copies any

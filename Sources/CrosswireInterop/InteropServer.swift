@@ -1,5 +1,5 @@
 import Crosswire
-import CrosswireCrypto
+@_spi(Hazmat) import CrosswireCrypto
 import CrosswireWire
 import Foundation
 
@@ -11,7 +11,7 @@ public final class InteropServer {
     struct Party {
         let name: String
         let deviceID: DeviceID
-        let registrationID: UInt32
+        let registrationID: RegistrationID
         let identity: IdentityKeyPair
         let store: InMemorySignalProtocolStore
         var nextSignedPreKeyID: UInt32 = 1
@@ -65,7 +65,7 @@ public final class InteropServer {
     static func describe(_ error: Error) -> String {
         switch error {
         case let e as Failure: e.message
-        case let e as ProtocolError: "\(e.code): \(e.reason)"
+        case let e as any CrosswireError: "\(e.codeName): \(e.reason)"
         case let e as CryptoError: "\(e.code): \(e.reason)"
         case let e as WireFormatError: "\(e.code): \(e.reason)"
         default: String(describing: error)
@@ -84,7 +84,8 @@ public final class InteropServer {
         case "create_party":
             let name = try string(r, "party")
             let identity = IdentityKeyPair.generate(using: entropy)
-            let registrationID = try uint32(r, "registration_id")
+            // Whatever a peer's harness picked: the interop server does not police it.
+            let registrationID = RegistrationID(unchecked: try uint32(r, "registration_id"))
             parties[name] = Party(
                 name: name, deviceID: DeviceID(try uint32(r, "device_id")), registrationID: registrationID,
                 identity: identity, store: InMemorySignalProtocolStore(identity: identity, registrationID: registrationID))
@@ -96,7 +97,7 @@ public final class InteropServer {
             let party = try lookup(r)
             guard let b = r["bundle"] as? [String: Any] else { throw Failure(message: "missing bundle") }
             let bundle = try PreKeyBundle(
-                registrationID: try uint32(b, "registration_id"), deviceID: DeviceID(try uint32(b, "device_id")),
+                registrationID: RegistrationID(unchecked: try uint32(b, "registration_id")), deviceID: DeviceID(try uint32(b, "device_id")),
                 identityKey: IdentityKey(serialized: try hex(b, "identity_key")),
                 signedPreKeyID: SignedPreKeyID(try uint32(b, "signed_prekey_id")),
                 signedPreKey: ECPublicKey(serialized: try hex(b, "signed_prekey")),
@@ -110,10 +111,9 @@ public final class InteropServer {
             return [:]
         case "encrypt":
             let message = try await cipher(try lookup(r), r).encrypt(try hex(r, "plaintext"))
-            return ["message_type": message.typeCode, "ciphertext": Hex.encode(message.serialized)]
+            return ["message_type": Int(message.kind.rawValue), "ciphertext": Hex.encode(message.serialized)]
         case "decrypt":
-            let plaintext = try await cipher(try lookup(r), r).decrypt(
-                type: Int(try uint32(r, "message_type")), try hex(r, "ciphertext"))
+            let plaintext = try await cipher(try lookup(r), r).decrypt(try hex(r, "ciphertext"), kind: try messageKind(r))
             return ["plaintext": Hex.encode(plaintext)]
         case "fingerprint":
             let party = try lookup(r)
@@ -167,7 +167,7 @@ public final class InteropServer {
         party.nextSignedPreKeyID += 1
         await party.store.storeSignedPreKey(signed)
         var bundle: [String: Any] = [
-            "registration_id": party.registrationID, "device_id": party.deviceID.rawValue,
+            "registration_id": party.registrationID.rawValue, "device_id": party.deviceID.rawValue,
             "identity_key": Hex.encode(party.identity.identityKey.serialized),
             "signed_prekey_id": signed.id.rawValue, "signed_prekey": Hex.encode(signed.keyPair.publicKey.serialized),
             "signed_prekey_signature": Hex.encode(signed.signature),
@@ -206,6 +206,15 @@ public final class InteropServer {
             throw Failure(message: "unknown sender key format \(text) (legacy or distribution_uuid)")
         }
         return layout
+    }
+
+    /// The interop protocol's `message_type` numbers are libsignal's (2, 3).
+    private func messageKind(_ r: [String: Any]) throws -> MessageKind {
+        let type = try uint32(r, "message_type")
+        guard let kind = UInt8(exactly: type).flatMap(MessageKind.init(rawValue:)), kind != .senderKey else {
+            throw SessionError(.invalidMessage, "unknown message type \(type)")
+        }
+        return kind
     }
 
     private func lookup(_ r: [String: Any]) throws -> Party {

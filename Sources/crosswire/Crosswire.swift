@@ -1,7 +1,8 @@
 import ArgumentParser
 import Crosswire
 import CrosswireInterop
-import CrosswireFuzzing
+import CrosswireVectors
+import _CrosswireTestSupport
 import Foundation
 
 @main

@@ -1,6 +1,6 @@
 import ArgumentParser
 import Crosswire
-import CrosswireCrypto
+@_spi(Hazmat) import CrosswireCrypto
 import CrosswireWire
 import Foundation
 
@@ -20,28 +20,27 @@ struct Demo: AsyncParsableCommand {
 
         section("1. Bob (WhatsApp, device 1) creates his identity and publishes a prekey bundle")
         let bobIdentity = IdentityKeyPair.generate(using: bobEntropy)
-        let bobRegistration = RegistrationID.generate(using: bobEntropy).rawValue
+        let bobRegistration = RegistrationID.generate(using: bobEntropy)
         let bobStore = InMemorySignalProtocolStore(identity: bobIdentity, registrationID: bobRegistration)
         let signed = SignedPreKey.generate(id: SignedPreKeyID(1), signedBy: bobIdentity, timestamp: 0, using: bobEntropy)
         let oneTime = OneTimePreKey.generateBatch(startingAt: PreKeyID(100), count: 1, using: bobEntropy)[0]
         await bobStore.storeSignedPreKey(signed)
         await bobStore.storePreKey(oneTime)
         line("identity key        ", Hex.encode(bobIdentity.identityKey.serialized))
-        line("registration id     ", String(bobRegistration))
+        line("registration id     ", String(bobRegistration.rawValue))
         line("signed prekey #1    ", Hex.encode(signed.keyPair.publicKey.serialized))
         line("  XEdDSA signature  ", Hex.encode(signed.signature))
         line("one-time prekey #100", Hex.encode(oneTime.keyPair.publicKey.serialized))
 
         section("2. Alice (Messenger, device 3) fetches the bundle, checks its signature and runs X3DH")
         let aliceIdentity = IdentityKeyPair.generate(using: aliceEntropy)
-        let aliceRegistration = RegistrationID.generate(using: aliceEntropy).rawValue
+        let aliceRegistration = RegistrationID.generate(using: aliceEntropy)
         let aliceStore = InMemorySignalProtocolStore(identity: aliceIdentity, registrationID: aliceRegistration)
         let aliceAddress = ProtocolAddress(name: "messenger/alice", deviceID: DeviceID(3))
         let bobAddress = ProtocolAddress(name: "whatsapp/bob", deviceID: DeviceID(1))
         let bundle = try PreKeyBundle(
-            registrationID: bobRegistration, deviceID: DeviceID(1), identityKey: bobIdentity.identityKey,
-            signedPreKeyID: signed.id, signedPreKey: signed.keyPair.publicKey, signedPreKeySignature: signed.signature,
-            preKeyID: oneTime.id, preKey: oneTime.keyPair.publicKey)
+            publishing: bobIdentity.identityKey, registrationID: bobRegistration, deviceID: DeviceID(1),
+            signedPreKey: signed, oneTimePreKey: oneTime)
         let alice = SessionCipher(store: aliceStore, address: bobAddress, entropy: aliceEntropy)
         let bob = SessionCipher(store: bobStore, address: aliceAddress, entropy: bobEntropy)
         try await alice.process(bundle)
@@ -51,31 +50,31 @@ struct Demo: AsyncParsableCommand {
         section("3. Alice sends two messages; until Bob replies, each travels as a PreKeySignalMessage")
         let first = try await alice.encrypt(Array("Hi Bob, it's Alice from Messenger!".utf8))
         let second = try await alice.encrypt(Array("(this one will arrive late)".utf8))
-        print("message 1: type \(first.typeCode), \(first.serialized.count) bytes")
+        print("message 1: type \(first.kind.rawValue), \(first.serialized.count) bytes")
         WireAnnotator.annotate(first.serialized, as: .preKey)
 
         section("4. Bob receives message 1 (message 2 is delayed in the network)")
-        let text1 = try await bob.decrypt(type: first.typeCode, first.serialized)
+        let text1 = try await bob.decrypt(first.serialized, kind: first.kind)
         print("Bob reads: \(String(decoding: text1, as: UTF8.self))")
         print("Bob's one-time prekey #100 is now deleted: \(await bobStore.preKey(id: oneTime.id) == nil)")
 
         section("5. Bob replies: a plain SignalMessage on a new DH ratchet step")
         let reply = try await bob.encrypt(Array("Hello Alice! WhatsApp here.".utf8))
-        print("reply: type \(reply.typeCode), \(reply.serialized.count) bytes")
+        print("reply: type \(reply.kind.rawValue), \(reply.serialized.count) bytes")
         WireAnnotator.annotate(reply.serialized, as: .signal)
-        let text2 = try await alice.decrypt(type: reply.typeCode, reply.serialized)
+        let text2 = try await alice.decrypt(reply.serialized, kind: reply.kind)
         print("Alice reads: \(String(decoding: text2, as: UTF8.self))")
 
         section("6. The late message arrives: its skipped key was kept, so it still decrypts")
-        let late = try await bob.decrypt(type: second.typeCode, second.serialized)
+        let late = try await bob.decrypt(second.serialized, kind: second.kind)
         print("Bob reads: \(String(decoding: late, as: UTF8.self))")
         do {
-            _ = try await bob.decrypt(type: second.typeCode, second.serialized)
+            _ = try await bob.decrypt(second.serialized, kind: second.kind)
         } catch {
             print("delivering it again fails as it should: \(error)")
         }
         let third = try await alice.encrypt(Array("Now we are in a plain ratchet.".utf8))
-        print("Alice's next message is type \(third.typeCode): \(String(decoding: try await bob.decrypt(type: third.typeCode, third.serialized), as: UTF8.self))")
+        print("Alice's next message is type \(third.kind.rawValue): \(String(decoding: try await bob.decrypt(third.serialized, kind: third.kind), as: UTF8.self))")
 
         section("7. Safety numbers: both sides compute the same 60 digits")
         let aliceView = try Fingerprint(localStableID: Array(aliceAddress.name.utf8), localIdentity: aliceIdentity.identityKey,

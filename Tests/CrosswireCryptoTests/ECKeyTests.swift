@@ -1,5 +1,5 @@
 import Testing
-@testable import CrosswireCrypto
+@_spi(Hazmat) @testable import CrosswireCrypto
 
 @Suite("Curve25519 keys and X25519")
 struct ECKeyTests {

@@ -1,6 +1,6 @@
 
 import Testing
-@testable import CrosswireCrypto
+@_spi(Hazmat) @testable import CrosswireCrypto
 
 @Suite("Secret storage")
 struct SecretBytesTests {

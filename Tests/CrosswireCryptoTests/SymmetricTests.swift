@@ -1,5 +1,5 @@
 import Testing
-@testable import CrosswireCrypto
+@_spi(Hazmat) @testable import CrosswireCrypto
 
 @Suite("HMAC, HKDF, AES-256-CBC, SHA-512, ML-KEM")
 struct SymmetricTests {

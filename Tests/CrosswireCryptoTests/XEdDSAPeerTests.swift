@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-@testable import CrosswireCrypto
+@_spi(Hazmat) @testable import CrosswireCrypto
 
 /// XEdDSA against two independent implementations: Signal's Rust libsignal (PyPI `signal-protocol`
 /// 0.2.3) and libxeddsa (PyPI `xeddsa`). The venvs are made by `scripts/peers-venv.sh`, which this test

@@ -1,5 +1,5 @@
 import Testing
-@testable import CrosswireCrypto
+@_spi(Hazmat) @testable import CrosswireCrypto
 
 @Suite("XEdDSA")
 struct XEdDSATests {

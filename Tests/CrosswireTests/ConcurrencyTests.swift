@@ -1,4 +1,4 @@
-import CrosswireCrypto
+@_spi(Hazmat) import CrosswireCrypto
 import Testing
 @testable import Crosswire
 

@@ -1,7 +1,8 @@
-import CrosswireCrypto
+@_spi(Hazmat) import CrosswireCrypto
 import CrosswireWire
 import PropertyBased
 import Testing
+import _CrosswireTestSupport
 @testable import Crosswire
 
 /// Two devices and a hostile network driven by a schedule of events: send, deliver, drop, duplicate,
@@ -45,7 +46,7 @@ struct ConvergenceSimulator {
     struct InFlight {
         let id: Int
         let from: Int
-        let type: Int
+        let kind: MessageKind
         let bytes: [UInt8]
         let plaintext: [UInt8]
         let tampered: Bool
@@ -59,7 +60,7 @@ struct ConvergenceSimulator {
     var decrypted: [Set<Int>] = [[], []]
     /// Ratchet keys each device has ever received on (to recognise legitimately expired chains).
     var seenKeys: [Set<[UInt8]>] = [[], []]
-    var snapshots: [[String: [UInt8]]?] = [nil, nil]
+    var snapshots: [InMemorySignalProtocolStore.Snapshot?] = [nil, nil]
     /// Whether the device changed since its snapshot (only an unchanged device may be restored to it).
     var changedSinceSnapshot = [true, true]
     var log: [String] = []
@@ -99,20 +100,20 @@ struct ConvergenceSimulator {
             let original = network[index % network.count]
             var bytes = original.bytes
             bytes[byte % bytes.count] ^= UInt8(1 << (byte % 8))
-            network.append(InFlight(id: original.id, from: original.from, type: original.type, bytes: bytes,
+            network.append(InFlight(id: original.id, from: original.from, kind: original.kind, bytes: bytes,
                                     plaintext: original.plaintext, tampered: true, ratchetKey: original.ratchetKey))
         case .snapshot(let party):
             snapshots[party] = await devices[party].store.snapshot()
             changedSinceSnapshot[party] = false
         case .restore(let party):
             guard let snapshot = snapshots[party], !changedSinceSnapshot[party] else { return }
-            try await devices[party].store.restore(snapshot)
+            await devices[party].store.restore(snapshot)
             stats["restored", default: 0] += 1
         case .restart(let party):
             stats["restarted", default: 0] += 1
-            // Serialize everything and load it back, as after an app restart.
+            // Serialize every record and load it back, as after an app restart.
             let store = devices[party].store
-            try await store.restore(await store.snapshot())
+            try await store.reload(await store.snapshot())
         }
     }
 
@@ -126,7 +127,7 @@ struct ConvergenceSimulator {
         case .signal(let m): inner = m
         case .preKey(let m): inner = m.message
         }
-        network.append(InFlight(id: nextID, from: from, type: message.typeCode, bytes: message.serialized,
+        network.append(InFlight(id: nextID, from: from, kind: message.kind, bytes: message.serialized,
                                 plaintext: plaintext, tampered: false, ratchetKey: inner.ratchetKey))
         nextID += 1
     }
@@ -137,7 +138,7 @@ struct ConvergenceSimulator {
         let before = await receiver.store.snapshot()
         let keptKeys = Set((await receiver.record(for: devices[message.from]))?.current?.receivingChains.map { $0.ratchetKey.serialized } ?? [])
         do {
-            let plaintext = try await receiver.cipher(for: devices[message.from]).decrypt(type: message.type, message.bytes)
+            let plaintext = try await receiver.cipher(for: devices[message.from]).decrypt(message.bytes, kind: message.kind)
             // Success: a genuine first delivery, or a tampered copy that only changed unauthenticated bytes.
             #expect(plaintext == message.plaintext, "wrong plaintext; schedule \(log)")
             #expect(!decrypted[to].contains(message.id), "message \(message.id) decrypted twice; schedule \(log)")
@@ -146,7 +147,7 @@ struct ConvergenceSimulator {
             stats["decrypted", default: 0] += 1
             changedSinceSnapshot[to] = true
         } catch {
-            #expect(error is ProtocolError, "untyped error \(error); schedule \(log)")
+            #expect(error is SessionError, "untyped error \(error); schedule \(log)")
             #expect(await receiver.store.snapshot() == before, "a failed delivery changed the store; schedule \(log)")
             let expired = seenKeys[to].contains(message.ratchetKey) && !keptKeys.contains(message.ratchetKey)
             let mayFail = message.tampered || decrypted[to].contains(message.id) || expired

@@ -1,22 +1,23 @@
-import CrosswireCrypto
+@_spi(Hazmat) import CrosswireCrypto
 import CrosswireWire
 import Testing
+import _CrosswireTestSupport
 @testable import Crosswire
 
 /// Every failed decrypt returns a typed error and leaves every record and store byte-for-byte unchanged.
 @Suite("Failed decryption changes nothing")
 struct FailureInvariantTests {
     /// Runs `attempt` against `device`, expecting `code`, and checks that the store is untouched.
-    func expectUnchanged(_ device: Device, _ code: ProtocolError.Code, _ attempt: () async throws -> Void) async {
+    func expectUnchanged(_ device: Device, _ code: SessionError.Code, _ attempt: () async throws -> Void) async {
         let before = await device.store.snapshot()
         do {
             try await attempt()
             Issue.record("expected \(code), but the operation succeeded")
-        } catch let error as ProtocolError {
+        } catch let error as SessionError {
             #expect(error.code == code, "got \(error)")
             #expect(!error.reason.isEmpty)
         } catch {
-            Issue.record("expected a ProtocolError \(code), got \(error)")
+            Issue.record("expected a SessionError \(code), got \(error)")
         }
         let after = await device.store.snapshot()
         #expect(before == after, "the store changed after a failed operation")
@@ -27,7 +28,7 @@ struct FailureInvariantTests {
         let (alice, bob) = try await establishedPair(seed: seed)
         _ = try await bob.receive(try await alice.send("hello", to: bob), from: alice)
         _ = try await alice.receive(try await bob.send("reply", to: alice), from: bob)
-        guard case .signal(let message) = try await alice.send("in flight", to: bob) else { throw ProtocolError(.invalidMessage, "expected type 2") }
+        guard case .signal(let message) = try await alice.send("in flight", to: bob) else { throw SessionError(.invalidMessage, "expected type 2") }
         return (alice, bob, message)
     }
 
@@ -38,10 +39,10 @@ struct FailureInvariantTests {
             var bytes = message.serialized
             bytes[index] ^= 0x01
             let before = await bob.store.snapshot()
-            await #expect(throws: ProtocolError.self) { try await bob.cipher(for: alice).decrypt(type: 2, bytes) }
+            await #expect(throws: SessionError.self) { try await bob.cipher(for: alice).decrypt(bytes, kind: .signal) }
             #expect(await bob.store.snapshot() == before, "byte \(index) changed the store")
         }
-        #expect(try await bob.cipher(for: alice).decrypt(type: 2, message.serialized) == Array("in flight".utf8))
+        #expect(try await bob.cipher(for: alice).decrypt(message.serialized, kind: .signal) == Array("in flight".utf8))
     }
 
     @Test("tampering with a PreKeySignalMessage fails and changes nothing, unless only unauthenticated bytes changed")
@@ -55,7 +56,7 @@ struct FailureInvariantTests {
                 var bytes = message.serialized
                 bytes[index] ^= flip
                 do {
-                    _ = try await bob.cipher(for: alice).decrypt(type: 3, bytes)
+                    _ = try await bob.cipher(for: alice).decrypt(bytes, kind: .preKey)
                     // Accepted: only the parts libsignal does not authenticate either may differ (the
                     // low nibble of the outer version byte and the registration id).
                     let parsed = try PreKeySignalMessage(serialized: bytes)
@@ -63,10 +64,10 @@ struct FailureInvariantTests {
                             && parsed.identityKey == message.identityKey && parsed.preKeyID == message.preKeyID
                             && parsed.signedPreKeyID == message.signedPreKeyID && parsed.message == message.message,
                             "byte \(index) flip \(flip) changed an authenticated field yet decrypted")
-                    try await bob.store.restore(before)
+                    await bob.store.restore(before)
                 } catch {
                     failures += 1
-                    #expect(error is ProtocolError)
+                    #expect(error is SessionError)
                     #expect(await bob.store.snapshot() == before, "byte \(index) changed the store")
                 }
             }
@@ -93,11 +94,11 @@ struct FailureInvariantTests {
     @Test("a counter beyond the jump limit is refused before any derivation")
     func tooFarAhead() async throws {
         let (alice, bob, message) = try await conversation(seed: 45)
-        let forged = SignalMessage(version: 3, ratchetKey: message.ratchetKey, counter: message.counter + SessionLimits.maxForwardJump + 1,
+        let forged = SignalMessage(version: .v3, ratchetKey: message.ratchetKey, counter: message.counter + SessionLimits.chain.maxForwardJump + 1,
                                    previousCounter: 0, ciphertext: message.ciphertext) { _ in [UInt8](repeating: 0, count: 8) }
         await expectUnchanged(bob, .tooFarInFuture) { _ = try await bob.cipher(for: alice).decrypt(forged) }
-        let forgedNewChain = SignalMessage(version: 3, ratchetKey: ECKeyPair.generate().publicKey.serialized,
-                                           counter: SessionLimits.maxForwardJump + 1, previousCounter: 0,
+        let forgedNewChain = SignalMessage(version: .v3, ratchetKey: ECKeyPair.generate().publicKey.serialized,
+                                           counter: SessionLimits.chain.maxForwardJump + 1, previousCounter: 0,
                                            ciphertext: message.ciphertext) { _ in [UInt8](repeating: 0, count: 8) }
         await expectUnchanged(bob, .tooFarInFuture) { _ = try await bob.cipher(for: alice).decrypt(forgedNewChain) }
     }
@@ -107,7 +108,7 @@ struct FailureInvariantTests {
         let (alice, bob, message) = try await conversation(seed: 46)
         for length in [0, 1, 5, 9, 40, message.serialized.count - 1] {
             await expectUnchanged(bob, .invalidMessage) {
-                _ = try await bob.cipher(for: alice).decrypt(type: 2, Array(message.serialized.prefix(length)))
+                _ = try await bob.cipher(for: alice).decrypt(Array(message.serialized.prefix(length)), kind: .signal)
             }
         }
     }
@@ -120,7 +121,7 @@ struct FailureInvariantTests {
         guard case .preKey(let message) = try await alice.send("x", to: bob) else { Issue.record("expected type 3"); return }
         await bob.store.removePreKey(id: PreKeyID(50))
         await expectUnchanged(bob, .unknownPreKey) { _ = try await bob.cipher(for: alice).decrypt(message) }
-        let other = PreKeySignalMessage(version: 3, registrationID: message.registrationID, preKeyID: nil, signedPreKeyID: 6,
+        let other = PreKeySignalMessage(version: .v3, registrationID: message.registrationID, preKeyID: nil, signedPreKeyID: 6,
                                         baseKey: message.baseKey, identityKey: message.identityKey, message: message.message)
         await expectUnchanged(bob, .unknownSignedPreKey) { _ = try await bob.cipher(for: alice).decrypt(other) }
     }
@@ -130,7 +131,7 @@ struct FailureInvariantTests {
         let (alice, bob, message) = try await conversation(seed: 49)
         let stranger = Device("stranger", seed: 50)
         await expectUnchanged(stranger, .noSession) { _ = try await stranger.cipher(for: alice).decrypt(message) }
-        await expectUnchanged(bob, .invalidMessage) { _ = try await bob.cipher(for: alice).decrypt(type: 7, message.serialized) }
+        await expectUnchanged(bob, .invalidMessage) { _ = try await bob.cipher(for: alice).decrypt(message.serialized, kind: .senderKey) }
     }
 
     @Test("an old chain beyond the kept receiving chains is refused and changes nothing")
@@ -145,7 +146,7 @@ struct FailureInvariantTests {
         }
         let chains = try #require(await bob.record(for: alice)?.current?.receivingChains.count)
         #expect(chains == SessionLimits.maxReceivingChains)
-        await expectUnchanged(bob, .invalidMAC) { _ = try await bob.cipher(for: alice).decrypt(type: 2, old.serialized) }
+        await expectUnchanged(bob, .invalidMAC) { _ = try await bob.cipher(for: alice).decrypt(old.serialized, kind: .signal) }
     }
 
     @Test("skipped keys are bounded per chain; the oldest are dropped")
@@ -153,14 +154,14 @@ struct FailureInvariantTests {
         let (alice, bob) = try await establishedPair(seed: 52)
         _ = try await bob.receive(try await alice.send("0", to: bob), from: alice)
         var first: CiphertextMessage?
-        for i in 0..<(SessionLimits.maxSkippedKeysPerChain + 10) {
+        for i in 0..<(SessionLimits.chain.maxSkippedKeys + 10) {
             let m = try await alice.send("m\(i)", to: bob)
             if i == 0 { first = m }
         }
         let last = try await alice.send("last", to: bob)
         #expect(try await bob.receive(last, from: alice) == "last")
         let chain = try #require(await bob.record(for: alice)?.current?.receivingChains.last)
-        #expect(chain.skipped.count == SessionLimits.maxSkippedKeysPerChain)
-        await expectUnchanged(bob, .duplicateMessage) { _ = try await bob.cipher(for: alice).decrypt(type: first!.typeCode, first!.serialized) }
+        #expect(chain.skipped.count == SessionLimits.chain.maxSkippedKeys)
+        await expectUnchanged(bob, .duplicateMessage) { _ = try await bob.cipher(for: alice).decrypt(first!.serialized, kind: first!.kind) }
     }
 }

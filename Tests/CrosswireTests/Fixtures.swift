@@ -1,4 +1,4 @@
-import CrosswireCrypto
+@_spi(Hazmat) import CrosswireCrypto
 import CrosswireWire
 @testable import Crosswire
 
@@ -7,7 +7,7 @@ struct Device {
     let name: String
     let deviceID: DeviceID
     let identity: IdentityKeyPair
-    let registrationID: UInt32
+    let registrationID: RegistrationID
     let store: InMemorySignalProtocolStore
     let entropy: SeededEntropy
 
@@ -16,7 +16,7 @@ struct Device {
         self.deviceID = DeviceID(deviceID)
         entropy = SeededEntropy(seed: seed)
         identity = IdentityKeyPair.generate(using: entropy)
-        registrationID = RegistrationID.generate(using: entropy).rawValue
+        registrationID = RegistrationID.generate(using: entropy)
         store = InMemorySignalProtocolStore(identity: identity, registrationID: registrationID)
     }
 
@@ -41,10 +41,8 @@ struct Device {
             await store.storeKEMPreKey(kem!)
         }
         return try PreKeyBundle(
-            registrationID: registrationID, deviceID: deviceID, identityKey: identity.identityKey,
-            signedPreKeyID: signed.id, signedPreKey: signed.keyPair.publicKey, signedPreKeySignature: signed.signature,
-            preKeyID: preKey?.id, preKey: preKey?.keyPair.publicKey,
-            kemPreKeyID: kem?.id, kemPreKey: kem?.publicKey, kemPreKeySignature: kem?.signature)
+            publishing: identity.identityKey, registrationID: registrationID, deviceID: deviceID,
+            signedPreKey: signed, oneTimePreKey: preKey, kemPreKey: kem)
     }
 
     func send(_ text: String, to peer: Device) async throws -> CiphertextMessage {
@@ -52,7 +50,7 @@ struct Device {
     }
 
     func receive(_ message: CiphertextMessage, from peer: Device) async throws -> String {
-        String(decoding: try await cipher(for: peer).decrypt(type: message.typeCode, message.serialized), as: UTF8.self)
+        String(decoding: try await cipher(for: peer).decrypt(message.serialized, kind: message.kind), as: UTF8.self)
     }
 
     func record(for peer: Device) async -> SessionRecord? { await store.session(for: peer.address) }

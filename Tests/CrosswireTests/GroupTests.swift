@@ -1,6 +1,7 @@
-import CrosswireCrypto
+@_spi(Hazmat) import CrosswireCrypto
 import CrosswireWire
 import Testing
+import _CrosswireTestSupport
 @testable import Crosswire
 
 @Suite("Sender Keys")
@@ -39,7 +40,7 @@ struct GroupTests {
                 let plaintext = try await member.cipher.decrypt(messages[i].serialized, from: sender.device.address, groupID: Self.group)
                 #expect(plaintext == Array("m\(i)".utf8))
             }
-            await #expect(throws: ProtocolError(.duplicateMessage, "")) {
+            await #expect(throws: GroupError(.duplicateMessage, "")) {
                 try await member.cipher.decrypt(messages[7].serialized, from: sender.device.address, groupID: Self.group)
             }
         }
@@ -69,7 +70,7 @@ struct GroupTests {
         try await late.cipher.process(distribution.serialized, from: sender.device.address, groupID: Self.group)
         let next = try await sender.cipher.encrypt([42], groupID: Self.group)
         #expect(try await late.cipher.decrypt(next.serialized, from: sender.device.address, groupID: Self.group) == [42])
-        await #expect(throws: ProtocolError(.duplicateMessage, "")) {
+        await #expect(throws: GroupError(.duplicateMessage, "")) {
             try await late.cipher.decrypt(early[3].serialized, from: sender.device.address, groupID: Self.group)
         }
         for (i, message) in early.enumerated() {
@@ -87,13 +88,13 @@ struct GroupTests {
         try await member.cipher.process(again.serialized, from: sender.device.address, groupID: Self.group)
         let record = try #require(await member.device.store.senderKey(for: SenderKeyName(groupID: Self.group, sender: sender.device.address)))
         #expect(record.states.count == 1)
-        #expect(record.states[0].iteration == 1)  // the existing state (already past message 0) was kept
+        #expect(record.inbound(chainID: again.chainID)?.state.iteration == 1)  // the existing state (already past message 0) was kept
         let forged = SenderKeyDistributionMessage(layout: .legacy, distributionID: [], chainID: again.chainID, iteration: 0,
                                                   chainKey: again.chainKey, signingKey: ECKeyPair.generate().publicKey.serialized)
         try await member.cipher.process(forged.serialized, from: sender.device.address, groupID: Self.group)
         let replaced = try #require(await member.device.store.senderKey(for: SenderKeyName(groupID: Self.group, sender: sender.device.address)))
         #expect(replaced.states.count == 1)
-        await #expect(throws: ProtocolError(.invalidSignature, "")) {
+        await #expect(throws: GroupError(.invalidSignature, "")) {
             try await member.cipher.decrypt(try await sender.cipher.encrypt([2], groupID: Self.group).serialized, from: sender.device.address, groupID: Self.group)
         }
     }
@@ -104,8 +105,8 @@ struct GroupTests {
         let member = members[0]
         let message = try await sender.cipher.encrypt(Array("genuine".utf8), groupID: Self.group)
         let before = await member.device.store.snapshot()
-        func attempt(_ bytes: [UInt8], _ code: ProtocolError.Code) async {
-            await #expect(throws: ProtocolError(code, "")) {
+        func attempt(_ bytes: [UInt8], _ code: GroupError.Code) async {
+            await #expect(throws: GroupError(code, "")) {
                 try await member.cipher.decrypt(bytes, from: sender.device.address, groupID: Self.group)
             }
             #expect(await member.device.store.snapshot() == before)
@@ -114,7 +115,7 @@ struct GroupTests {
             var bytes = message.serialized
             bytes[index] ^= 0x01
             let before = await member.device.store.snapshot()
-            await #expect(throws: ProtocolError.self) { try await member.cipher.decrypt(bytes, from: sender.device.address, groupID: Self.group) }
+            await #expect(throws: GroupError.self) { try await member.cipher.decrypt(bytes, from: sender.device.address, groupID: Self.group) }
             #expect(await member.device.store.snapshot() == before, "byte \(index)")
         }
         let signer = XEdDSASigningKey(ECKeyPair.generate().privateKey)
@@ -122,10 +123,10 @@ struct GroupTests {
         await attempt(legacy.serialized, .wrongLayout)
         let state = try #require(await member.device.store.senderKey(for: SenderKeyName(groupID: Self.group, sender: sender.device.address))).states[0]
         _ = state
-        let senderState = try #require(await sender.device.store.senderKey(for: SenderKeyName(groupID: Self.group, sender: sender.device.address))).states[0]
-        let ownSigner = try #require(senderState.signingKey)
+        let senderState = try #require(await sender.device.store.senderKey(for: SenderKeyName(groupID: Self.group, sender: sender.device.address))?.outbound)
+        let ownSigner = senderState.signer
         let far = SenderKeyMessage(layout: .distributionUUID, distributionID: Self.group, chainID: message.chainID,
-                                   iteration: GroupLimits.maxForwardJump + 1, ciphertext: message.ciphertext) { ownSigner.signature(for: $0) }
+                                   iteration: GroupLimits.chain.maxForwardJump + 1, ciphertext: message.ciphertext) { ownSigner.signature(for: $0) }
         await attempt(far.serialized, .tooFarInFuture)
         let unknown = SenderKeyMessage(layout: .distributionUUID, distributionID: Self.group, chainID: message.chainID ^ 1,
                                        iteration: 0, ciphertext: message.ciphertext) { ownSigner.signature(for: $0) }
@@ -147,14 +148,15 @@ struct GroupTests {
         await members[0].device.store.storeSenderKey(restored, for: name)
         #expect(try await members[0].cipher.decrypt(messages[2].serialized, from: sender.device.address, groupID: Self.group) == [2])
         let own = try #require(await sender.device.store.senderKey(for: name))
-        #expect(try SenderKeyRecord(serialized: own.serialized).states[0].signingKey != nil)
+        #expect(try SenderKeyRecord(serialized: own.serialized).outbound != nil)
         var many = record
         for i in 0..<8 {
-            many.add(SenderKeyState(chainID: UInt32(1000 + i), chainKey: SenderChainKey(iteration: 0, seed: SecretBytes([UInt8](repeating: 1, count: 32))),
-                                    signingPublicKey: ECKeyPair.generate().publicKey, signingPrivateKey: nil))
+            many.add(.inbound(InboundSenderKeyState(
+                chainID: UInt32(1000 + i), chainKey: ChainKey(try SymmetricKey256(rawRepresentation: [UInt8](repeating: 1, count: 32)), index: 0),
+                signingPublicKey: ECKeyPair.generate().publicKey)))
         }
         #expect(many.states.count == GroupLimits.maxStates)
-        #expect(throws: ProtocolError(.corruptRecord, "")) { try SenderKeyRecord(serialized: [0x01, 0x08, 0x07]) }
+        #expect(throws: RecordError(.corruptRecord, "")) { try SenderKeyRecord(serialized: [0x01, 0x08, 0x07]) }
     }
 }
 

@@ -1,4 +1,4 @@
-import CrosswireCrypto
+@_spi(Hazmat) import CrosswireCrypto
 import CrosswireWire
 import Testing
 @testable import Crosswire
@@ -18,19 +18,19 @@ struct KnownAnswerTests {
         let aliceIdentity = IdentityKey(try Self.pub("05b4a8455660ada65b401007f615e654041746432e3339c6875149bceefcb42b4a"))
         let aliceBase = try Self.pub("05e2c05860f2ac6b2b57ba564b421ffe71e4b128c591e46e0491cc9b33dbf22a27")
         let state = try X3DH.respond(
-            identity: bobIdentity, localRegistrationID: 1, signedPreKey: bobSignedPreKey, oneTimePreKey: nil,
-            theirIdentity: aliceIdentity, theirBaseKey: aliceBase, theirRegistrationID: 2)
-        #expect(Hex.encode(state.sendingChain.chainKey.key.unprotectedBytes) == "ab9be50e5cb22a925446ab90ee5670545f4fd32902459ec274b6ad0ae5d6031a")
-        #expect(Hex.encode(state.rootKey.key.unprotectedBytes) == "cdbd35392e300db7b28f9e8501eb21b224cd8ca0a009c8339fbe89614035bcb2")
+            identity: bobIdentity, localRegistrationID: RegistrationID(rawValue: 1)!, signedPreKey: bobSignedPreKey, oneTimePreKey: nil,
+            theirIdentity: aliceIdentity, theirBaseKey: aliceBase, theirRegistrationID: RegistrationID(rawValue: 2)!)
+        #expect(Hex.encode(state.sendingChain.chainKey.key.rawRepresentation.unprotectedBytes) == "ab9be50e5cb22a925446ab90ee5670545f4fd32902459ec274b6ad0ae5d6031a")
+        #expect(Hex.encode(state.rootKey.key.rawRepresentation.unprotectedBytes) == "cdbd35392e300db7b28f9e8501eb21b224cd8ca0a009c8339fbe89614035bcb2")
     }
 
     @Test("chain key steps and message keys match libsignal's test_chain_key_derivation")
     func chainKey() throws {
-        let chain = ChainKey(SecretBytes(try Hex.decode("8ab72d6f4cc5ac0d387eaf463378ddb28edd07385b1cb01250c715982e7ad48f")), index: 0)
+        let chain = ChainKey(try SymmetricKey256(rawRepresentation: try Hex.decode("8ab72d6f4cc5ac0d387eaf463378ddb28edd07385b1cb01250c715982e7ad48f")), index: 0)
         let (seed, next) = try chain.step()
-        let keys = try MessageKeys(seed: seed, counter: 0)
+        let keys = MessageKeys(seed: seed, counter: 0)
         #expect(Hex.encode(keys.cipherKey.unprotectedBytes) == "bf51e9d75e0e31031051f82a2491ffc084fa298b7793bd9db620056febf45217")
-        #expect(Hex.encode(next.key.unprotectedBytes) == "28e8f8fee54b801eef7c5cfb2f17f32c7b334485bbb70fac6ec10342a246d15d")
+        #expect(Hex.encode(next.key.rawRepresentation.unprotectedBytes) == "28e8f8fee54b801eef7c5cfb2f17f32c7b334485bbb70fac6ec10342a246d15d")
         #expect(next.index == 1)
     }
 

@@ -1,6 +1,7 @@
-import CrosswireCrypto
+@_spi(Hazmat) import CrosswireCrypto
 import CrosswireWire
 import Testing
+import _CrosswireTestSupport
 @testable import Crosswire
 
 @Suite("PQXDH (v4)")
@@ -24,14 +25,14 @@ struct PQXDHTests {
         #expect(try await bob.receive(first, from: alice) == "post-quantum hello")
         #expect(await bob.store.kemPreKeyCount == 0)  // one-time KEM prekey consumed
         let reply = try await bob.send("reply", to: alice)
-        #expect(reply.typeCode == 2 && reply.serialized[0] == 0x44)
+        #expect(reply.kind == .signal && reply.serialized[0] == 0x44)
         #expect(try await alice.receive(reply, from: bob) == "reply")
         for i in 0..<3 {
             #expect(try await bob.receive(try await alice.send("a\(i)", to: bob), from: alice) == "a\(i)")
             #expect(try await alice.receive(try await bob.send("b\(i)", to: alice), from: bob) == "b\(i)")
         }
         let record = try #require(await alice.record(for: bob))
-        #expect(record.current?.sessionVersion == 4)
+        #expect(record.current?.sessionVersion == .v4)
         #expect(try SessionRecord(serialized: record.serialized).serialized == record.serialized)
     }
 
@@ -43,11 +44,11 @@ struct PQXDHTests {
         var inner = message.message.serialized
         inner[0] = 0x33
         let parsedInner = try SignalMessage(serialized: inner)
-        let downgraded = PreKeySignalMessage(version: 3, registrationID: message.registrationID, preKeyID: message.preKeyID,
+        let downgraded = PreKeySignalMessage(version: .v3, registrationID: message.registrationID, preKeyID: message.preKeyID,
                                              signedPreKeyID: message.signedPreKeyID, baseKey: message.baseKey,
                                              identityKey: message.identityKey, message: parsedInner)
         let before = await bob.store.snapshot()
-        await #expect(throws: ProtocolError(.invalidMAC, "")) { try await bob.cipher(for: alice).decrypt(downgraded) }
+        await #expect(throws: SessionError(.invalidMAC, "")) { try await bob.cipher(for: alice).decrypt(downgraded) }
         #expect(await bob.store.snapshot() == before)
     }
 
@@ -55,12 +56,12 @@ struct PQXDHTests {
     func initiatorDowngrade() async throws {
         let alice = Device("alice", seed: 62), bob = Device("bob", seed: 63)
         let before = await alice.store.snapshot()
-        await #expect(throws: ProtocolError(.postQuantumRequired, "")) {
+        await #expect(throws: SessionError(.postQuantumRequired, "")) {
             try await alice.cipher(for: bob, requirePostQuantum: true).process(try await bob.bundle())
         }
         #expect(await alice.store.snapshot() == before)
         try await alice.cipher(for: bob, requirePostQuantum: true).process(try await bob.bundle(signedID: 2, preKeyID: 101, kemID: 9))
-        #expect(await alice.record(for: bob)?.current?.sessionVersion == 4)
+        #expect(await alice.record(for: bob)?.current?.sessionVersion == .v4)
     }
 
     @Test("policy: a responder that requires PQ refuses new v3 sessions, state unchanged")
@@ -68,8 +69,8 @@ struct PQXDHTests {
         let (alice, bob) = try await establishedPair(seed: 64)
         let message = try await alice.send("v3", to: bob)
         let before = await bob.store.snapshot()
-        await #expect(throws: ProtocolError(.postQuantumRequired, "")) {
-            try await bob.cipher(for: alice, requirePostQuantum: true).decrypt(type: 3, message.serialized)
+        await #expect(throws: SessionError(.postQuantumRequired, "")) {
+            try await bob.cipher(for: alice, requirePostQuantum: true).decrypt(message.serialized, kind: .preKey)
         }
         #expect(await bob.store.snapshot() == before)
     }
@@ -85,12 +86,12 @@ struct PQXDHTests {
         var relabelled = v3.serialized
         relabelled[0] = 0x44
         let before = await alice3.store.snapshot()
-        await #expect(throws: ProtocolError(.versionMismatch, "")) { try await alice3.cipher(for: bob3).decrypt(type: 2, relabelled) }
+        await #expect(throws: SessionError(.versionMismatch, "")) { try await alice3.cipher(for: bob3).decrypt(relabelled, kind: .signal) }
         #expect(await alice3.store.snapshot() == before)
         var down = v4.serialized
         down[0] = 0x33
         let before4 = await alice4.store.snapshot()
-        await #expect(throws: ProtocolError(.versionMismatch, "")) { try await alice4.cipher(for: bob4).decrypt(type: 2, down) }
+        await #expect(throws: SessionError(.versionMismatch, "")) { try await alice4.cipher(for: bob4).decrypt(down, kind: .signal) }
         #expect(await alice4.store.snapshot() == before4)
     }
 
@@ -104,7 +105,7 @@ struct PQXDHTests {
         // would rebuild it: refused.
         await bob.store.storeSession(SessionRecord(), for: alice.address)
         let before = await bob.store.snapshot()
-        await #expect(throws: ProtocolError(.kemPreKeyReused, "")) { try await bob.receive(first, from: alice) }
+        await #expect(throws: SessionError(.kemPreKeyReused, "")) { try await bob.receive(first, from: alice) }
         #expect(await bob.store.snapshot() == before)
         // A fresh session from another initiator may use the same last-resort key.
         let carol = Device("carol", seed: 68)
@@ -121,17 +122,17 @@ struct PQXDHTests {
     func failures() async throws {
         let (alice, bob) = try await v4Pair(seed: 69)
         guard case .preKey(let message) = try await alice.send("x", to: bob) else { Issue.record("expected type 3"); return }
-        let wrongID = PreKeySignalMessage(version: 4, registrationID: message.registrationID, preKeyID: message.preKeyID,
+        let wrongID = PreKeySignalMessage(version: .v4, registrationID: message.registrationID, preKeyID: message.preKeyID,
                                           signedPreKeyID: message.signedPreKeyID, baseKey: message.baseKey, identityKey: message.identityKey,
                                           message: message.message, kemPreKeyID: 99, kemCiphertext: message.kemCiphertext)
         let before = await bob.store.snapshot()
-        await #expect(throws: ProtocolError(.unknownKEMPreKey, "")) { try await bob.cipher(for: alice).decrypt(wrongID) }
+        await #expect(throws: SessionError(.unknownKEMPreKey, "")) { try await bob.cipher(for: alice).decrypt(wrongID) }
         var badCiphertext = message.kemCiphertext!
         badCiphertext[100] ^= 1
-        let tampered = PreKeySignalMessage(version: 4, registrationID: message.registrationID, preKeyID: message.preKeyID,
+        let tampered = PreKeySignalMessage(version: .v4, registrationID: message.registrationID, preKeyID: message.preKeyID,
                                            signedPreKeyID: message.signedPreKeyID, baseKey: message.baseKey, identityKey: message.identityKey,
                                            message: message.message, kemPreKeyID: message.kemPreKeyID, kemCiphertext: badCiphertext)
-        await #expect(throws: ProtocolError(.invalidMAC, "")) { try await bob.cipher(for: alice).decrypt(tampered) }
+        await #expect(throws: SessionError(.invalidMAC, "")) { try await bob.cipher(for: alice).decrypt(tampered) }
         #expect(await bob.store.snapshot() == before)
         // v4 without field 8, or with field 8 only: refused by the codec.
         var withoutCiphertext = Array(message.serialized.prefix(message.serialized.count - 1569 - 3))
@@ -143,8 +144,8 @@ struct PQXDHTests {
         let identity = IdentityKeyPair.generate()
         let kem = KEMPreKey.generate(id: KEMPreKeyID(1), signedBy: identity, timestamp: 0, lastResort: false)
         let signed = SignedPreKey.generate(id: SignedPreKeyID(1), signedBy: identity, timestamp: 0)
-        #expect(throws: ProtocolError(.invalidSignature, "")) {
-            try PreKeyBundle(registrationID: 1, deviceID: DeviceID(1), identityKey: identity.identityKey, signedPreKeyID: signed.id,
+        #expect(throws: SessionError(.invalidSignature, "")) {
+            try PreKeyBundle(registrationID: RegistrationID(rawValue: 1)!, deviceID: DeviceID(1), identityKey: identity.identityKey, signedPreKeyID: signed.id,
                              signedPreKey: signed.keyPair.publicKey, signedPreKeySignature: signed.signature,
                              kemPreKeyID: kem.id, kemPreKey: kem.publicKey, kemPreKeySignature: signed.signature)
         }

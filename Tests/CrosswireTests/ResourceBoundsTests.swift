@@ -1,6 +1,7 @@
-import CrosswireCrypto
+@_spi(Hazmat) import CrosswireCrypto
 import CrosswireWire
 import Testing
+import _CrosswireTestSupport
 @testable import Crosswire
 
 /// An attacker cannot make Crosswire keep or compute without limit (SECURITY.md, "Bounds").
@@ -12,9 +13,9 @@ struct ResourceBoundsTests {
         _ = try await bob.receive(try await alice.send("hi", to: bob), from: alice)
         let before = await bob.store.snapshot()
         for i in 0..<50 {
-            let forged = SignalMessage(version: 3, ratchetKey: ECKeyPair.generate().publicKey.serialized, counter: UInt32(i),
+            let forged = SignalMessage(version: .v3, ratchetKey: ECKeyPair.generate().publicKey.serialized, counter: UInt32(i),
                                        previousCounter: 0, ciphertext: [UInt8](repeating: 0, count: 16)) { _ in [UInt8](repeating: 0, count: 8) }
-            await #expect(throws: ProtocolError(.invalidMAC, "")) { try await bob.cipher(for: alice).decrypt(forged) }
+            await #expect(throws: SessionError(.invalidMAC, "")) { try await bob.cipher(for: alice).decrypt(forged) }
         }
         #expect(await bob.store.snapshot() == before)
     }
@@ -29,7 +30,7 @@ struct ResourceBoundsTests {
         }
         let record = try #require(await bob.record(for: alice))
         #expect(record.archived.count == SessionLimits.maxArchivedStates)
-        #expect(throws: ProtocolError(.corruptRecord, "")) {
+        #expect(throws: RecordError(.corruptRecord, "")) {
             var bytes: [UInt8] = [SessionRecord.formatVersion]
             let state = record.archived[0].serialized
             for _ in 0...SessionLimits.maxArchivedStates {
@@ -50,10 +51,10 @@ struct ResourceBoundsTests {
         let current = try #require(await alice.record(for: bob)?.current)
         let chainKey = try #require(current.receivingChains.last).ratchetKey.serialized
         let before = await alice.store.snapshot()
-        let forged = SignalMessage(version: 3, ratchetKey: chainKey, counter: UInt32.max, previousCounter: 0,
+        let forged = SignalMessage(version: .v3, ratchetKey: chainKey, counter: UInt32.max, previousCounter: 0,
                                    ciphertext: [UInt8](repeating: 0, count: 16)) { _ in [UInt8](repeating: 0, count: 8) }
         // The jump check comes before any chain step (a 4-billion-step derivation would never return).
-        await #expect(throws: ProtocolError(.tooFarInFuture, "")) { try await alice.cipher(for: bob).decrypt(forged) }
+        await #expect(throws: SessionError(.tooFarInFuture, "")) { try await alice.cipher(for: bob).decrypt(forged) }
         #expect(await alice.store.snapshot() == before)
     }
 
@@ -73,13 +74,13 @@ struct ResourceBoundsTests {
         _ = try await bob.receive(message, from: alice)
         let record = try #require(await bob.record(for: alice))
         let state = try #require(record.current)
-        let secrets = [state.rootKey.key, state.sendingChain.chainKey.key, state.sendingChain.ratchetKeyPair.privateKey.rawRepresentation,
+        let secrets = [state.rootKey.key.rawRepresentation, state.sendingChain.chainKey.key.rawRepresentation, state.sendingChain.ratchetKeyPair.privateKey.rawRepresentation,
                        bob.identity.privateKey.rawRepresentation].map { Hex.encode($0.unprotectedBytes) }
         var errors: [Error] = []
         var tampered = message.serialized
         tampered[tampered.count - 3] ^= 1
         for attempt in [message.serialized, tampered, Array(message.serialized.prefix(20))] {
-            do { _ = try await bob.cipher(for: alice).decrypt(type: 3, attempt) } catch { errors.append(error) }
+            do { _ = try await bob.cipher(for: alice).decrypt(attempt, kind: .preKey) } catch { errors.append(error) }
         }
         #expect(errors.count == 3)
         for error in errors {

@@ -1,4 +1,4 @@
-import CrosswireCrypto
+@_spi(Hazmat) import CrosswireCrypto
 import CrosswireWire
 import Testing
 @testable import Crosswire
@@ -10,14 +10,14 @@ struct SessionTests {
         let (alice, bob) = try await establishedPair()
         let first = try await alice.send("hello", to: bob)
         let second = try await alice.send("again", to: bob)
-        #expect(first.typeCode == 3 && second.typeCode == 3)
+        #expect(first.kind == .preKey && second.kind == .preKey)
         #expect(try await bob.receive(first, from: alice) == "hello")
         #expect(try await bob.receive(second, from: alice) == "again")
         let reply = try await bob.send("hi alice", to: alice)
-        #expect(reply.typeCode == 2)
+        #expect(reply.kind == .signal)
         #expect(try await alice.receive(reply, from: bob) == "hi alice")
         let third = try await alice.send("now plain", to: bob)
-        #expect(third.typeCode == 2)
+        #expect(third.kind == .signal)
         #expect(try await bob.receive(third, from: alice) == "now plain")
         for round in 0..<5 {
             #expect(try await bob.receive(try await alice.send("a\(round)", to: bob), from: alice) == "a\(round)")
@@ -80,7 +80,7 @@ struct SessionTests {
             #expect(try await bob.receive(a, from: alice) == "a\(round)")
             let b = try await bob.send("b\(round)", to: alice)
             #expect(try await alice.receive(b, from: bob) == "b\(round)")
-            if a.typeCode == 2, b.typeCode == 2 {
+            if a.kind == .signal, b.kind == .signal {
                 let aliceBase = await alice.record(for: bob)?.current?.baseKey
                 let bobBase = await bob.record(for: alice)?.current?.baseKey
                 converged = aliceBase == bobBase
@@ -96,7 +96,7 @@ struct SessionTests {
         let message = try await alice.send("x", to: bob)
         var tampered = message.serialized
         tampered[tampered.count - 1] ^= 1
-        await #expect(throws: ProtocolError.self) { try await bob.cipher(for: alice).decrypt(type: 3, tampered) }
+        await #expect(throws: SessionError.self) { try await bob.cipher(for: alice).decrypt(tampered, kind: .preKey) }
         #expect(await bob.store.preKeyCount == 1)
         #expect(try await bob.receive(message, from: alice) == "x")
         #expect(await bob.store.preKeyCount == 0)
@@ -108,7 +108,7 @@ struct SessionTests {
             preKeyID: PreKeyID(100), preKey: ECKeyPair.generate().publicKey)
         let carol = Device("carol", seed: 99)
         try await carol.cipher(for: bob).process(stale)
-        await #expect(throws: ProtocolError(.unknownPreKey, "")) { try await bob.receive(try await carol.send("y", to: bob), from: carol) }
+        await #expect(throws: SessionError(.unknownPreKey, "")) { try await bob.receive(try await carol.send("y", to: bob), from: carol) }
     }
 
     @Test("a changed identity is refused when processing a bundle and when receiving")
@@ -116,13 +116,13 @@ struct SessionTests {
         let (alice, bob) = try await establishedPair(seed: 11)
         _ = try await bob.receive(try await alice.send("hi", to: bob), from: alice)
         let newBob = Device("bob", seed: 12)
-        await #expect(throws: ProtocolError(.untrustedIdentity, "")) {
+        await #expect(throws: SessionError(.untrustedIdentity, "")) {
             try await alice.cipher(for: newBob).process(try await newBob.bundle())
         }
         let newAlice = Device("alice", seed: 13)
         try await newAlice.cipher(for: bob).process(try await bob.bundle(signedID: 2, preKeyID: 200))
         let forged = try await newAlice.send("it's me", to: bob)
-        await #expect(throws: ProtocolError(.untrustedIdentity, "")) { try await bob.receive(forged, from: newAlice) }
+        await #expect(throws: SessionError(.untrustedIdentity, "")) { try await bob.receive(forged, from: newAlice) }
     }
 
     @Test("a record survives serialization mid-conversation, skipped keys included")
@@ -153,10 +153,16 @@ struct SessionTests {
     }
 
     @Test("corrupt records are refused with corruptRecord", arguments: [
-        [] as [UInt8], [0x02], [0x01, 0x0a, 0x05, 0x08], [0x01, 0x0a, 0x02, 0x08, 0x09],
+        [] as [UInt8], [0x01, 0x0a, 0x05, 0x08], [0x01, 0x0a, 0x02, 0x08, 0x09],
     ])
     func corruptRecords(bytes: [UInt8]) {
-        #expect(throws: ProtocolError(.corruptRecord, "")) { try SessionRecord(serialized: bytes) }
+        #expect(throws: RecordError(.corruptRecord, "")) { try SessionRecord(serialized: bytes) }
+    }
+
+    @Test("a record format this build does not know is unknownFormat, not corruptRecord")
+    func unknownRecordFormat() {
+        #expect(throws: RecordError(.unknownFormat, "")) { try SessionRecord(serialized: [0x02]) }
+        #expect(throws: RecordError(.unknownFormat, "")) { try SenderKeyRecord(serialized: [0x02, 0x08, 0x00]) }
     }
 
     @Test("descriptions of records and keys never contain key bytes")
@@ -164,8 +170,8 @@ struct SessionTests {
         let (alice, bob) = try await establishedPair(seed: 19)
         let record = try #require(await alice.record(for: bob))
         let state = try #require(record.current)
-        let rootHex = Hex.encode(state.rootKey.key.unprotectedBytes)
-        let chainHex = Hex.encode(state.sendingChain.chainKey.key.unprotectedBytes)
+        let rootHex = Hex.encode(state.rootKey.key.rawRepresentation.unprotectedBytes)
+        let chainHex = Hex.encode(state.sendingChain.chainKey.key.rawRepresentation.unprotectedBytes)
         let privateHex = Hex.encode(state.sendingChain.ratchetKeyPair.privateKey.rawRepresentation.unprotectedBytes)
         var dumped = ""
         dump(record, to: &dumped)

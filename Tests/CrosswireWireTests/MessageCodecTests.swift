@@ -7,7 +7,7 @@ struct MessageCodecTests {
     static let mac: [UInt8] = [1, 2, 3, 4, 5, 6, 7, 8]
 
     static func sample(counter: UInt32 = 5, previous: UInt32 = 0, ciphertext: [UInt8] = [0xAA, 0xBB]) -> SignalMessage {
-        SignalMessage(version: 3, ratchetKey: ratchetKey, counter: counter, previousCounter: previous, ciphertext: ciphertext) { _ in mac }
+        SignalMessage(version: .v3, ratchetKey: ratchetKey, counter: counter, previousCounter: previous, ciphertext: ciphertext) { _ in mac }
     }
 
     @Test("a SignalMessage is the version byte, fields 1-4 in tag order with zero previous_counter kept, then the MAC")
@@ -55,7 +55,7 @@ struct MessageCodecTests {
     @Test("every truncation of a valid message fails with a typed error, never a crash")
     func truncations() {
         let inner = Self.sample()
-        let outer = PreKeySignalMessage(version: 3, registrationID: 77, preKeyID: 9, signedPreKeyID: 4,
+        let outer = PreKeySignalMessage(version: .v3, registrationID: 77, preKeyID: 9, signedPreKeyID: 4,
                                         baseKey: Self.ratchetKey, identityKey: Self.ratchetKey, message: inner)
         for length in 0..<outer.serialized.count {
             #expect(throws: WireFormatError.self) { try PreKeySignalMessage(serialized: Array(outer.serialized.prefix(length))) }
@@ -68,13 +68,13 @@ struct MessageCodecTests {
     @Test("a PreKeySignalMessage writes fields 1-6 in tag order; field 1 is absent without a one-time prekey")
     func preKeyBytes() throws {
         let inner = Self.sample()
-        let with = PreKeySignalMessage(version: 3, registrationID: 300, preKeyID: 9, signedPreKeyID: 4,
+        let with = PreKeySignalMessage(version: .v3, registrationID: 300, preKeyID: 9, signedPreKeyID: 4,
                                        baseKey: Self.ratchetKey, identityKey: Self.ratchetKey, message: inner)
         let expected: [UInt8] = [0x33, 0x08, 0x09, 0x12, 0x21] + Self.ratchetKey + [0x1a, 0x21] + Self.ratchetKey
             + [0x22, UInt8(inner.serialized.count)] + inner.serialized + [0x28, 0xac, 0x02, 0x30, 0x04]
         #expect(with.serialized == expected)
         #expect(try PreKeySignalMessage(serialized: expected) == with)
-        let without = PreKeySignalMessage(version: 3, registrationID: 300, preKeyID: nil, signedPreKeyID: 4,
+        let without = PreKeySignalMessage(version: .v3, registrationID: 300, preKeyID: nil, signedPreKeyID: 4,
                                           baseKey: Self.ratchetKey, identityKey: Self.ratchetKey, message: inner)
         #expect(without.serialized[1] == 0x12)
         #expect(try PreKeySignalMessage(serialized: without.serialized).preKeyID == nil)

@@ -51,12 +51,4 @@ struct ProtobufTests {
         #expect(throws: WireFormatError(.unsupportedWireType, "")) { try ProtobufReader.Value.varint(1).bytes(field: 1) }
         #expect(throws: WireFormatError(.invalidFieldLength, "")) { try ProtobufReader.Value.bytes([1, 2]).bytes(field: 1, count: 33) }
     }
-
-    @Test("hex round-trips and refuses odd lengths and non-hex characters")
-    func hex() throws {
-        #expect(Hex.encode([0x00, 0xab, 0xff]) == "00abff")
-        #expect(try Hex.decode("00ABff") == [0x00, 0xab, 0xff])
-        #expect(throws: WireFormatError(.invalidFieldLength, "")) { try Hex.decode("abc") }
-        #expect(throws: WireFormatError(.invalidCharacter, "")) { try Hex.decode("zz") }
-    }
 }

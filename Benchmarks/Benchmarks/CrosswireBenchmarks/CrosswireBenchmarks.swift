@@ -1,6 +1,6 @@
 import Benchmark
 import Crosswire
-import CrosswireCrypto
+@_spi(Hazmat) import CrosswireCrypto
 import CrosswireWire
 
 // package-benchmark suite: CPU time and allocations per operation, with checked-in allocation
@@ -14,19 +14,18 @@ let payload64k = [UInt8](repeating: 0x63, count: 65536)
 /// Synchronous session setup on records (no stores), for benchmarks that need a fresh pair.
 func sessionPair() async throws -> (SessionRecord, SessionRecord) {
     let aliceIdentity = IdentityKeyPair.generate(), bobIdentity = IdentityKeyPair.generate()
-    let aliceStore = InMemorySignalProtocolStore(identity: aliceIdentity, registrationID: 1)
-    let bobStore = InMemorySignalProtocolStore(identity: bobIdentity, registrationID: 2)
+    let aliceStore = InMemorySignalProtocolStore(identity: aliceIdentity, registrationID: RegistrationID(rawValue: 1)!)
+    let bobStore = InMemorySignalProtocolStore(identity: bobIdentity, registrationID: RegistrationID(rawValue: 2)!)
     let aliceAddress = ProtocolAddress(name: "alice", deviceID: DeviceID(1)), bobAddress = ProtocolAddress(name: "bob", deviceID: DeviceID(1))
     let signed = SignedPreKey.generate(id: SignedPreKeyID(1), signedBy: bobIdentity, timestamp: 0)
     await bobStore.storeSignedPreKey(signed)
     let alice = SessionCipher(store: aliceStore, address: bobAddress), bob = SessionCipher(store: bobStore, address: aliceAddress)
-    try await alice.process(try PreKeyBundle(registrationID: 2, deviceID: DeviceID(1), identityKey: bobIdentity.identityKey,
-                                             signedPreKeyID: signed.id, signedPreKey: signed.keyPair.publicKey,
-                                             signedPreKeySignature: signed.signature))
+    try await alice.process(try PreKeyBundle(publishing: bobIdentity.identityKey, registrationID: RegistrationID(rawValue: 2)!,
+                                             deviceID: DeviceID(1), signedPreKey: signed))
     let first = try await alice.encrypt([1])
-    _ = try await bob.decrypt(type: first.typeCode, first.serialized)
+    _ = try await bob.decrypt(first.serialized, kind: first.kind)
     let reply = try await bob.encrypt([2])
-    _ = try await alice.decrypt(type: reply.typeCode, reply.serialized)
+    _ = try await alice.decrypt(reply.serialized, kind: reply.kind)
     return (await aliceStore.session(for: bobAddress)!, await bobStore.session(for: aliceAddress)!)
 }
 
@@ -123,7 +122,7 @@ let benchmarks: @Sendable () -> Void = {
 
     // Groups
     Benchmark("Group: encrypt + sign, 100 B") { benchmark in
-        let store = InMemorySignalProtocolStore(identity: .generate(), registrationID: 1)
+        let store = InMemorySignalProtocolStore(identity: .generate(), registrationID: RegistrationID(rawValue: 1)!)
         let cipher = GroupCipher(store: store, localAddress: ProtocolAddress(name: "s", deviceID: DeviceID(1)))
         let group = [UInt8](repeating: 1, count: 16)
         _ = try await cipher.distributionMessage(for: group)

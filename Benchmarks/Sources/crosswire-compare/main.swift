@@ -2,7 +2,7 @@ import BenchmarkSupport
 import CBaseline
 import Crypto
 import Crosswire
-import CrosswireCrypto
+@_spi(Hazmat) import CrosswireCrypto
 import CrosswireWire
 import Foundation
 
@@ -57,7 +57,7 @@ struct Peer {
 
 func peer(_ name: String) -> Peer {
     let identity = IdentityKeyPair.generate()
-    return Peer(store: InMemorySignalProtocolStore(identity: identity, registrationID: RegistrationID.generate().rawValue),
+    return Peer(store: InMemorySignalProtocolStore(identity: identity, registrationID: RegistrationID.generate()),
                 address: ProtocolAddress(name: name, deviceID: DeviceID(1)), identity: identity)
 }
 
@@ -70,14 +70,13 @@ func setup(_ payload: [UInt8]) async throws -> (alice: Peer, bob: Peer, record: 
     await bob.store.storeSignedPreKey(signed)
     await bob.store.storePreKey(oneTime)
     let bundle = try PreKeyBundle(
-        registrationID: await bob.store.localRegistrationID(), deviceID: DeviceID(1), identityKey: bob.identity.identityKey,
-        signedPreKeyID: signed.id, signedPreKey: signed.keyPair.publicKey, signedPreKeySignature: signed.signature,
-        preKeyID: oneTime.id, preKey: oneTime.keyPair.publicKey)
+        publishing: bob.identity.identityKey, registrationID: await bob.store.localRegistrationID(), deviceID: DeviceID(1),
+        signedPreKey: signed, oneTimePreKey: oneTime)
     let aliceCipher = SessionCipher(store: alice.store, address: bob.address)
     try await aliceCipher.process(bundle)
     let record = await alice.store.session(for: bob.address)!
     let message = try await aliceCipher.encrypt(payload)
-    _ = try await SessionCipher(store: bob.store, address: alice.address).decrypt(type: message.typeCode, message.serialized)
+    _ = try await SessionCipher(store: bob.store, address: alice.address).decrypt(message.serialized, kind: message.kind)
     return (alice, bob, record)
 }
 
@@ -85,7 +84,7 @@ func setup(_ payload: [UInt8]) async throws -> (alice: Peer, bob: Peer, record: 
 func steadyState() async throws -> (SessionRecord, SessionRecord) {
     let (alice, bob, _) = try await setup([1])
     let reply = try await SessionCipher(store: bob.store, address: alice.address).encrypt([2])
-    _ = try await SessionCipher(store: alice.store, address: bob.address).decrypt(type: reply.typeCode, reply.serialized)
+    _ = try await SessionCipher(store: alice.store, address: bob.address).decrypt(reply.serialized, kind: reply.kind)
     return (await alice.store.session(for: bob.address)!, await bob.store.session(for: alice.address)!)
 }
 

@@ -2,7 +2,7 @@ import BenchmarkSupport
 import CBaseline
 import Crypto
 import CryptoExtras
-import CrosswireCrypto
+@_spi(Hazmat) import CrosswireCrypto
 import FoundationEssentials
 import Glibc
 

@@ -1,6 +1,6 @@
 import BenchmarkSupport
 import Crosswire
-import CrosswireCrypto
+@_spi(Hazmat) import CrosswireCrypto
 import CrosswireWire
 import Synchronization
 
@@ -9,7 +9,7 @@ import Synchronization
 
 func device(_ name: String) -> (InMemorySignalProtocolStore, ProtocolAddress, IdentityKeyPair) {
     let identity = IdentityKeyPair.generate()
-    return (InMemorySignalProtocolStore(identity: identity, registrationID: 7), ProtocolAddress(name: name, deviceID: DeviceID(1)), identity)
+    return (InMemorySignalProtocolStore(identity: identity, registrationID: RegistrationID(rawValue: 7)!), ProtocolAddress(name: name, deviceID: DeviceID(1)), identity)
 }
 
 nonisolated(unsafe) var lastPreKeyMessageBytes = 0
@@ -25,17 +25,15 @@ func conversation(postQuantum: Bool = false) async throws -> (SessionRecord, Ses
         kem = KEMPreKey.generate(id: KEMPreKeyID(1), signedBy: bobIdentity, timestamp: 0, lastResort: false)
         await bobStore.storeKEMPreKey(kem!)
     }
-    let bundle = try PreKeyBundle(registrationID: 7, deviceID: DeviceID(1), identityKey: bobIdentity.identityKey,
-                                  signedPreKeyID: signed.id, signedPreKey: signed.keyPair.publicKey,
-                                  signedPreKeySignature: signed.signature,
-                                  kemPreKeyID: kem?.id, kemPreKey: kem?.publicKey, kemPreKeySignature: kem?.signature)
+    let bundle = try PreKeyBundle(publishing: bobIdentity.identityKey, registrationID: RegistrationID(rawValue: 7)!, deviceID: DeviceID(1),
+                                  signedPreKey: signed, kemPreKey: kem)
     let alice = SessionCipher(store: aliceStore, address: bobAddress), bob = SessionCipher(store: bobStore, address: aliceAddress)
     try await alice.process(bundle)
     let first = try await alice.encrypt([UInt8](repeating: 0x61, count: 100))
     lastPreKeyMessageBytes = first.serialized.count
-    _ = try await bob.decrypt(type: first.typeCode, first.serialized)
+    _ = try await bob.decrypt(first.serialized, kind: first.kind)
     let reply = try await bob.encrypt([2])
-    _ = try await alice.decrypt(type: reply.typeCode, reply.serialized)
+    _ = try await alice.decrypt(reply.serialized, kind: reply.kind)
     return (await aliceStore.session(for: bobAddress)!, await bobStore.session(for: aliceAddress)!)
 }
 

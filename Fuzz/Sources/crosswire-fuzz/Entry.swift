@@ -1,4 +1,4 @@
-import CrosswireFuzzing
+import _CrosswireTestSupport
 import Dispatch
 import Glibc
 

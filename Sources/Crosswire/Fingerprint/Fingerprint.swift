@@ -16,9 +16,9 @@ public struct Fingerprint: Sendable, Equatable {
         iterations: Int = defaultIterations, version: UInt32 = scannableVersion,
         localStableID: [UInt8], localIdentity: IdentityKey,
         remoteStableID: [UInt8], remoteIdentity: IdentityKey
-    ) throws {
+    ) throws(FingerprintError) {
         guard iterations > 1, iterations <= 1_000_000 else {
-            throw ProtocolError(.invalidArgument, "fingerprint iterations must be in 2...1000000, got \(iterations)")
+            throw FingerprintError(.invalidArgument, "fingerprint iterations must be in 2...1000000, got \(iterations)")
         }
         let local = Self.hash(iterations: iterations, stableID: localStableID, identity: localIdentity)
         let remote = Self.hash(iterations: iterations, stableID: remoteStableID, identity: remoteIdentity)
@@ -33,10 +33,10 @@ public struct Fingerprint: Sendable, Equatable {
 
     /// Whether `theirs` (the other side's scannable bytes) matches ours: their local is our remote and
     /// their remote is our local. A version mismatch is an error rather than a mismatch.
-    public func matchesScanned(_ theirs: [UInt8]) throws -> Bool {
+    public func matchesScanned(_ theirs: [UInt8]) throws(FingerprintError) -> Bool {
         let ours = try Self.parse(scannable), other = try Self.parse(theirs)
         guard ours.version == other.version else {
-            throw ProtocolError(.invalidArgument, "fingerprint version \(other.version) differs from \(ours.version)")
+            throw FingerprintError(.versionMismatch, "fingerprint version \(other.version) differs from \(ours.version)")
         }
         return ConstantTime.equals(ours.local, other.remote) && ConstantTime.equals(ours.remote, other.local)
     }
@@ -71,7 +71,7 @@ public struct Fingerprint: Sendable, Equatable {
         return writer.bytes
     }
 
-    static func parse(_ bytes: [UInt8]) throws -> (version: UInt32, local: [UInt8], remote: [UInt8]) {
+    static func parse(_ bytes: [UInt8]) throws(FingerprintError) -> (version: UInt32, local: [UInt8], remote: [UInt8]) {
         var version: UInt32 = 0, local: [UInt8] = [], remote: [UInt8] = []
         do {
             var reader = ProtobufReader(bytes)
@@ -88,7 +88,9 @@ public struct Fingerprint: Sendable, Equatable {
                 }
             }
         } catch let error as WireFormatError {
-            throw ProtocolError(.invalidMessage, "scannable fingerprint: \(error.reason)")
+            throw FingerprintError(.invalidMessage, "scannable fingerprint: \(error.reason)", underlying: error)
+        } catch {
+            throw FingerprintError(.invalidMessage, "scannable fingerprint: \(error)", underlying: error)
         }
         return (version, local, remote)
     }

@@ -1,28 +1,10 @@
-import CrosswireCrypto
+@_spi(Hazmat) import CrosswireCrypto
 import CrosswireWire
-
-/// Names one sender's key in one group. In the legacy layout `groupID` is only the local name of the
-/// group (the wire carries a key id); in the distribution-UUID layout it is the 16-byte distribution id.
-public struct SenderKeyName: Sendable, Hashable, CustomStringConvertible {
-    public let groupID: [UInt8]
-    public let sender: ProtocolAddress
-
-    public init(groupID: [UInt8], sender: ProtocolAddress) {
-        self.groupID = groupID
-        self.sender = sender
-    }
-
-    public var description: String { "\(Hex.encode(groupID))/\(sender)" }
-}
-
-public protocol SenderKeyStore: Sendable {
-    func senderKey(for name: SenderKeyName) async throws -> SenderKeyRecord?
-    func storeSenderKey(_ record: SenderKeyRecord, for name: SenderKeyName) async throws
-}
 
 /// Sender Keys (SPEC.md §8): one ciphertext per group message, signed by the sender's signing key; the
 /// chain key and signing key reach members in SenderKeyDistributionMessages (sent pairwise-encrypted).
-/// Failures leave the store unchanged: the record is saved only after a message decrypted.
+/// Failures leave the store unchanged: the record is saved only after a message decrypted. Errors are
+/// `GroupError`s naming the sender; a store's own error comes through as `storeFailure`.
 public struct GroupCipher<Store: SenderKeyStore>: Sendable {
     public let store: Store
     /// This device: the sender of what `encrypt` produces.
@@ -37,134 +19,171 @@ public struct GroupCipher<Store: SenderKeyStore>: Sendable {
 
     /// Our distribution message for `groupID`, creating our sender key on first use. For a group we
     /// already send in it carries the *current* iteration, so a late joiner reads only what follows.
-    public func distributionMessage(for groupID: [UInt8], layout: SenderKeyLayout = .legacy) async throws -> SenderKeyDistributionMessage {
+    public func distributionMessage(for groupID: [UInt8], layout: SenderKeyLayout = .legacy) async throws(GroupError) -> SenderKeyDistributionMessage {
         let name = SenderKeyName(groupID: groupID, sender: localAddress)
         if layout == .distributionUUID, groupID.count != 16 {
-            throw ProtocolError(.invalidArgument, "a distribution-UUID group id is 16 bytes, got \(groupID.count)")
+            throw GroupError(.invalidArgument, "a distribution-UUID group id is 16 bytes, got \(groupID.count)").about(localAddress)
         }
-        var record = try await store.senderKey(for: name) ?? SenderKeyRecord(layout: layout, distributionID: layout == .legacy ? [] : groupID)
-        guard record.layout == layout else {
-            throw ProtocolError(.wrongLayout, "group \(Hex.encode(groupID)) uses the \(record.layout.rawValue) layout")
+        var record = try await load(name) ?? SenderKeyRecord(layout: layout, distributionID: layout == .legacy ? [] : groupID)
+        try Self.requireLayout(layout, of: record, groupID: groupID, sender: localAddress)
+        let state: OutboundSenderKeyState
+        if let existing = record.outbound {
+            state = existing
+        } else {
+            state = OutboundSenderKeyState.generate(using: entropy)
+            record.add(.outbound(state))
+            try await save(record, name)
         }
-        if record.states.first?.signingPrivateKey == nil {
-            let signing = ECKeyPair.generate(using: entropy)
-            let state = SenderKeyState(
-                chainID: entropy.uint32() >> 1, chainKey: SenderChainKey(iteration: 0, seed: SecretBytes(randomCount: 32, using: entropy)),
-                signingPublicKey: signing.publicKey, signingPrivateKey: signing.privateKey)
-            record.add(state)
-            try await store.storeSenderKey(record, for: name)
-        }
-        let state = record.states[0]
         return SenderKeyDistributionMessage(
-            layout: layout, distributionID: record.distributionID, chainID: state.chainID, iteration: state.chainKey.iteration,
-            chainKey: state.chainKey.seed.unprotectedBytes, signingKey: state.signingPublicKey.serialized)
+            layout: layout, distributionID: record.distributionID, chainID: state.chainID, iteration: state.iteration,
+            chainKey: state.chainKey.key.rawRepresentation.unprotectedBytes, signingKey: state.signingPublicKey.serialized)
     }
 
     /// Stores a member's sender key from their distribution message (layout: the group's).
-    public func process(_ bytes: [UInt8], from sender: ProtocolAddress, groupID: [UInt8], layout: SenderKeyLayout = .legacy) async throws {
-        let message = try decode { try SenderKeyDistributionMessage(serialized: bytes, layout: layout) }
+    public func process(_ bytes: [UInt8], from sender: ProtocolAddress, groupID: [UInt8], layout: SenderKeyLayout = .legacy) async throws(GroupError) {
+        let message: SenderKeyDistributionMessage
+        do {
+            message = try GroupError.decode("distribution message") { try SenderKeyDistributionMessage(serialized: bytes, layout: layout) }
+        } catch {
+            throw error.about(sender)
+        }
         let name = SenderKeyName(groupID: groupID, sender: sender)
         if layout == .distributionUUID, message.distributionID != groupID {
-            throw ProtocolError(.invalidMessage, "distribution message is for another distribution id")
+            throw GroupError(.invalidMessage, "distribution message is for another distribution id").about(sender)
         }
-        var record = try await store.senderKey(for: name) ?? SenderKeyRecord(layout: layout, distributionID: message.distributionID)
-        guard record.layout == layout else {
-            throw ProtocolError(.wrongLayout, "group \(Hex.encode(groupID)) uses the \(record.layout.rawValue) layout")
-        }
+        var record = try await load(name) ?? SenderKeyRecord(layout: layout, distributionID: message.distributionID)
+        try Self.requireLayout(layout, of: record, groupID: groupID, sender: sender)
         let signingKey: ECPublicKey
         do {
             signingKey = try ECPublicKey(serialized: message.signingKey)
         } catch {
-            throw ProtocolError(.invalidKey, "distribution signing key: \(error)")
+            throw GroupError(.invalidKey, "distribution signing key: \(error.reason)", underlying: error).about(sender)
         }
-        record.add(SenderKeyState(
-            chainID: message.chainID, chainKey: SenderChainKey(iteration: message.iteration, seed: SecretBytes(message.chainKey)),
-            signingPublicKey: signingKey, signingPrivateKey: nil))
-        try await store.storeSenderKey(record, for: name)
+        let chainKey = ChainKey(SymmetricKey256(exactly: SecretBytes(message.chainKey)), index: message.iteration)
+        record.add(.inbound(InboundSenderKeyState(chainID: message.chainID, chainKey: chainKey, signingPublicKey: signingKey)))
+        try await save(record, name)
     }
 
-    public func encrypt(_ plaintext: [UInt8], groupID: [UInt8]) async throws -> SenderKeyMessage {
+    public func encrypt(_ plaintext: [UInt8], groupID: [UInt8]) async throws(GroupError) -> SenderKeyMessage {
         let name = SenderKeyName(groupID: groupID, sender: localAddress)
-        guard var record = try await store.senderKey(for: name), let state = record.states.first, let signer = state.signingKey else {
-            throw ProtocolError(.noSenderKey, "no sender key of ours for group \(Hex.encode(groupID)): create a distribution first")
+        guard var record = try await load(name), var state = record.outbound else {
+            throw GroupError(.noSenderKey, "no sender key of ours for group \(Hex.encode(groupID)): create a distribution first").about(localAddress)
         }
-        let (seed, next) = try state.chainKey.step()
-        let keys = try SenderMessageKey(seed: seed, iteration: state.chainKey.iteration)
-        let ciphertext = try keys.iv.withUnsafeBytes { iv in
-            try plaintext.withUnsafeBytes { try AES256CBC.encrypt($0, key: keys.cipherKey, iv: iv) }
+        let (seed, next): (SymmetricKey256, ChainKey)
+        do {
+            (seed, next) = try state.chainKey.step()
+        } catch {
+            throw GroupError(.invalidArgument, "our sender chain is exhausted (2^32 messages)", chainID: state.chainID, iteration: state.iteration)
+                .about(localAddress)
         }
+        let keys = SenderMessageKey(seed: seed, iteration: state.iteration)
+        let ciphertext: [UInt8]
+        do {
+            ciphertext = try keys.iv.withUnsafeBytes { iv in
+                try plaintext.withUnsafeBytes { try AES256CBC.encrypt($0, key: keys.cipherKey, iv: iv) }
+            }
+        } catch {
+            throw GroupError(.invalidArgument, "AES-CBC refused the message", underlying: error).about(localAddress)
+        }
+        let signer = state.signer
         let message = SenderKeyMessage(
             layout: record.layout, distributionID: record.distributionID, chainID: state.chainID,
             iteration: keys.iteration, ciphertext: ciphertext
         ) { signed in signer.signature(for: signed, using: entropy) }
-        record.states[0].chainKey = next
-        try await store.storeSenderKey(record, for: name)
+        state.chainKey = next
+        record.states[0] = .outbound(state)
+        try await save(record, name)
         return message
     }
 
-    public func decrypt(_ bytes: [UInt8], from sender: ProtocolAddress, groupID: [UInt8]) async throws -> [UInt8] {
+    public func decrypt(_ bytes: [UInt8], from sender: ProtocolAddress, groupID: [UInt8]) async throws(GroupError) -> [UInt8] {
         let name = SenderKeyName(groupID: groupID, sender: sender)
-        guard var record = try await store.senderKey(for: name), !record.isEmpty else {
-            throw ProtocolError(.noSenderKey, "no sender key from \(sender) in group \(Hex.encode(groupID))")
+        guard var record = try await load(name), !record.isEmpty else {
+            throw GroupError(.noSenderKey, "no sender key from \(sender) in group \(Hex.encode(groupID))").about(sender)
         }
-        let message = try decode { try SenderKeyMessage(serialized: bytes, layout: record.layout) }
-        if record.layout == .distributionUUID, message.distributionID != record.distributionID {
-            throw ProtocolError(.invalidMessage, "message is for another distribution id")
-        }
-        guard let index = record.stateIndex(chainID: message.chainID) else {
-            throw ProtocolError(.noSenderKey, "no sender key with chain id \(message.chainID) from \(sender)")
-        }
-        var state = record.states[index]
-        guard state.signingPublicKey.isValidSignature(message.signature, for: message.signedBytes) else {
-            throw ProtocolError(.invalidSignature, "group message signature does not verify")
-        }
-        let plaintext: [UInt8]
-        if message.iteration < state.chainKey.iteration {
-            guard let seed = state.skipped[message.iteration] else {
-                throw ProtocolError(.duplicateMessage, "group message \(message.iteration) was already received (or is too old)")
+        do throws(GroupError) {
+            let message = try GroupError.decode("group message") { try SenderKeyMessage(serialized: bytes, layout: record.layout) }
+            if record.layout == .distributionUUID, message.distributionID != record.distributionID {
+                throw GroupError(.invalidMessage, "message is for another distribution id")
             }
-            plaintext = try open(message, keys: SenderMessageKey(seed: seed, iteration: message.iteration))
-            state.skipped[message.iteration] = nil
-        } else {
-            let jump = message.iteration - state.chainKey.iteration
-            guard jump <= GroupLimits.maxForwardJump else {
-                throw ProtocolError(.tooFarInFuture, "group message iteration is \(jump) ahead (limit \(GroupLimits.maxForwardJump))")
+            guard let (index, state) = record.inbound(chainID: message.chainID) else {
+                throw GroupError(.noSenderKey, "no sender chain \(message.chainID) from \(sender)", chainID: message.chainID, iteration: message.iteration)
             }
-            var chain = state.chainKey
-            var skipped: [(UInt32, SecretBytes)] = []
-            let keepFrom = message.iteration > UInt32(GroupLimits.maxSkippedKeys) ? message.iteration - UInt32(GroupLimits.maxSkippedKeys) : 0
-            while chain.iteration < message.iteration {
-                let (seed, next) = try chain.step()
-                if chain.iteration >= keepFrom { skipped.append((chain.iteration, seed)) }
-                chain = next
-            }
-            let (seed, next) = try chain.step()
-            plaintext = try open(message, keys: SenderMessageKey(seed: seed, iteration: message.iteration))
-            for (iteration, skippedSeed) in skipped { state.storeSkipped(skippedSeed, for: iteration) }
-            state.chainKey = next
+            let (plaintext, updated) = try Self.open(message, with: state)
+            record.states[index] = .inbound(updated)
+            try await save(record, name)
+            return plaintext
+        } catch {
+            throw error.about(sender)
         }
-        record.states[index] = state
-        try await store.storeSenderKey(record, for: name)
-        return plaintext
     }
 
-    private func open(_ message: SenderKeyMessage, keys: SenderMessageKey) throws -> [UInt8] {
+    // MARK: Decryption on a copy
+
+    /// Verifies and decrypts `message` on a copy of `state`; returns the plaintext and the state to save.
+    private static func open(_ message: SenderKeyMessage, with state: InboundSenderKeyState) throws(GroupError) -> ([UInt8], InboundSenderKeyState) {
+        guard state.signingPublicKey.isValidSignature(message.signature, for: message.signedBytes) else {
+            throw GroupError(.invalidSignature, "group message signature does not verify", chainID: message.chainID, iteration: message.iteration)
+        }
+        var state = state
+        if message.iteration < state.iteration {
+            guard let seed = state.skipped.seed(for: message.iteration) else {
+                throw GroupError(.duplicateMessage, "group message \(message.iteration) was already received (or is too old)",
+                                 chainID: message.chainID, iteration: message.iteration)
+            }
+            let plaintext = try decrypt(message, keys: SenderMessageKey(seed: seed, iteration: message.iteration))
+            state.skipped.remove(message.iteration)
+            return (plaintext, state)
+        }
+        let advance: ChainAdvance
+        do {
+            advance = try state.chainKey.advance(to: message.iteration, limits: GroupLimits.chain)
+        } catch {
+            switch error {
+            case .tooFarAhead(let jump, let limit):
+                throw GroupError(.tooFarInFuture, "group message iteration is \(jump) ahead (limit \(limit))",
+                                 chainID: message.chainID, iteration: message.iteration)
+            case .exhausted:
+                throw GroupError(.invalidArgument, "sender key iteration would overflow 32 bits", chainID: message.chainID, iteration: message.iteration)
+            }
+        }
+        let plaintext = try decrypt(message, keys: SenderMessageKey(seed: advance.seed, iteration: message.iteration))
+        state.skipped.insert(advance.skipped)
+        state.chainKey = advance.next
+        return (plaintext, state)
+    }
+
+    private static func decrypt(_ message: SenderKeyMessage, keys: SenderMessageKey) throws(GroupError) -> [UInt8] {
         do {
             return try keys.iv.withUnsafeBytes { iv in
                 try message.ciphertext.withUnsafeBytes { try AES256CBC.decrypt($0, key: keys.cipherKey, iv: iv) }
             }
         } catch {
-            throw ProtocolError(.invalidCiphertext, "signed group ciphertext does not decrypt: \(error)")
+            throw GroupError(.invalidCiphertext, "signed group ciphertext does not decrypt", underlying: error)
         }
     }
 
-    private func decode<T>(_ body: () throws -> T) throws -> T {
+    // MARK: Store access
+
+    private static func requireLayout(_ layout: SenderKeyLayout, of record: SenderKeyRecord, groupID: [UInt8], sender: ProtocolAddress) throws(GroupError) {
+        guard record.layout == layout else {
+            throw GroupError(.wrongLayout, "group \(Hex.encode(groupID)) uses the \(record.layout.rawValue) layout").about(sender)
+        }
+    }
+
+    private func load(_ name: SenderKeyName) async throws(GroupError) -> SenderKeyRecord? {
         do {
-            return try body()
-        } catch let error as WireFormatError where error.code == .wrongLayout {
-            throw ProtocolError(.wrongLayout, error.reason)
-        } catch let error as WireFormatError {
-            throw ProtocolError(.invalidMessage, "\(error.code): \(error.reason)")
+            return try await GroupError.store("load a sender key") { try await store.senderKey(for: name) }
+        } catch {
+            throw error.about(name.sender)
+        }
+    }
+
+    private func save(_ record: SenderKeyRecord, _ name: SenderKeyName) async throws(GroupError) {
+        do {
+            try await GroupError.store("save a sender key") { try await store.storeSenderKey(record, for: name) }
+        } catch {
+            throw error.about(name.sender)
         }
     }
 }

@@ -5,7 +5,7 @@ import CrosswireWire
 /// expanded by `HKDF(no salt, info "WhisperText", 64)` into the first root key and chain key. With a KEM
 /// prekey it is PQXDH (SPEC.md §9): the ML-KEM-1024 shared secret is appended, the info string is
 /// libsignal's PQXDH one and the session is version 4.
-enum X3DH {
+package enum X3DH {
     static let info = Array("WhisperText".utf8)
     static let pqInfo = Array("WhisperText_X25519_SHA-256_CRYSTALS-KYBER-1024".utf8)
     static let discontinuity = [UInt8](repeating: 0xFF, count: 32)
@@ -14,13 +14,13 @@ enum X3DH {
     /// it and immediately performs one ratchet step to get her sending chain.
     /// ML-KEM encapsulation; replaced only by vector replay, which must reuse a recorded ciphertext
     /// because swift-crypto's encapsulation takes no injectable randomness.
-    typealias Encapsulator = @Sendable (MLKEMPublicKey) throws -> (SecretBytes, [UInt8])
-    static let encapsulate: Encapsulator = { try $0.encapsulate() }
+    package typealias Encapsulator = @Sendable (MLKEMPublicKey) throws(CryptoError) -> (SecretBytes, [UInt8])
+    package static let encapsulate: Encapsulator = { key throws(CryptoError) in try key.encapsulate() }
 
     static func initiate(
-        identity: IdentityKeyPair, localRegistrationID: UInt32, bundle: PreKeyBundle,
+        identity: IdentityKeyPair, localRegistrationID: RegistrationID, bundle: PreKeyBundle,
         using entropy: some EntropySource, encapsulate: Encapsulator = X3DH.encapsulate
-    ) throws -> SessionState {
+    ) throws(SessionError) -> SessionState {
         let baseKeyPair = ECKeyPair.generate(using: entropy)
         let sendingRatchet = ECKeyPair.generate(using: entropy)
         var secrets: [SecretBytes] = [
@@ -33,11 +33,16 @@ enum X3DH {
         }
         var kem: (id: KEMPreKeyID, ciphertext: [UInt8])?
         if let kemPreKey = bundle.kemPreKey, let kemID = bundle.kemPreKeyID {
-            let (secret, ciphertext) = try encapsulate(kemPreKey)
+            let (secret, ciphertext): (SecretBytes, [UInt8])
+            do {
+                (secret, ciphertext) = try encapsulate(kemPreKey)
+            } catch {
+                throw SessionError(.invalidKey, "KEM prekey \(kemID) does not encapsulate: \(error.reason)", underlying: error)
+            }
             secrets.append(secret)
             kem = (kemID, MLKEMPublicKey.serializeCiphertext(ciphertext))
         }
-        let (root, chain) = try derive(secrets, postQuantum: kem != nil)
+        let (root, chain) = derive(secrets, postQuantum: kem != nil)
         let receiving = ReceivingChain(ratchetKey: bundle.signedPreKey, chainKey: chain)
         let (sendingRoot, sendingChain) = try root.createChain(
             theirRatchetKey: bundle.signedPreKey, ourRatchetKey: sendingRatchet.privateKey)
@@ -56,9 +61,9 @@ enum X3DH {
     /// Bob: the session for Alice's PreKeySignalMessage. His sending ratchet key is the signed prekey.
     /// `kemSharedSecret` (decapsulated by the caller) makes it PQXDH.
     static func respond(
-        identity: IdentityKeyPair, localRegistrationID: UInt32, signedPreKey: ECKeyPair, oneTimePreKey: ECKeyPair?,
-        theirIdentity: IdentityKey, theirBaseKey: ECPublicKey, theirRegistrationID: UInt32, kemSharedSecret: SecretBytes? = nil
-    ) throws -> SessionState {
+        identity: IdentityKeyPair, localRegistrationID: RegistrationID, signedPreKey: ECKeyPair, oneTimePreKey: ECKeyPair?,
+        theirIdentity: IdentityKey, theirBaseKey: ECPublicKey, theirRegistrationID: RegistrationID, kemSharedSecret: SecretBytes? = nil
+    ) throws(SessionError) -> SessionState {
         var secrets: [SecretBytes] = [
             try agree(signedPreKey.privateKey, theirIdentity.publicKey),
             try agree(identity.privateKey, theirBaseKey),
@@ -68,7 +73,7 @@ enum X3DH {
             secrets.append(try agree(oneTimePreKey.privateKey, theirBaseKey))
         }
         if let kemSharedSecret { secrets.append(kemSharedSecret) }
-        let (root, chain) = try derive(secrets, postQuantum: kemSharedSecret != nil)
+        let (root, chain) = derive(secrets, postQuantum: kemSharedSecret != nil)
         return SessionState(
             version: kemSharedSecret == nil ? MessageVersion.v3 : MessageVersion.v4, localIdentity: identity.identityKey, remoteIdentity: theirIdentity,
             rootKey: root, previousCounter: 0,
@@ -78,24 +83,24 @@ enum X3DH {
             aliceBaseKey: theirBaseKey)
     }
 
-    private static func agree(_ ours: ECPrivateKey, _ theirs: ECPublicKey) throws -> SecretBytes {
+    private static func agree(_ ours: ECPrivateKey, _ theirs: ECPublicKey) throws(SessionError) -> SecretBytes {
         do {
             return try ours.sharedSecret(with: theirs)
         } catch {
-            throw ProtocolError(.invalidKey, "X3DH agreement failed: \(error)")
+            throw SessionError(.invalidKey, "X3DH agreement failed: \(error.reason)", underlying: error)
         }
     }
 
     /// libsignal's v4 derives 96 bytes (the last 32 seed its SPQR ratchet, which Crosswire's v4 does not
     /// run); HKDF's prefix property makes the first 64 identical, so 64 are derived here.
-    private static func derive(_ secrets: [SecretBytes], postQuantum: Bool) throws -> (RootKey, ChainKey) {
+    private static func derive(_ secrets: [SecretBytes], postQuantum: Bool) -> (RootKey, ChainKey) {
         let master = SecretBytes(count: 32 * (secrets.count + 1)) { out in
             out.baseAddress!.initializeMemory(as: UInt8.self, repeating: 0xFF, count: 32)
             for (i, secret) in secrets.enumerated() {
                 secret.withUnsafeBytes { (out.baseAddress! + 32 * (i + 1)).copyMemory(from: $0.baseAddress!, byteCount: 32) }
             }
         }
-        let derived = try HKDF.deriveKey(inputKeyMaterial: master, info: postQuantum ? pqInfo : info, outputByteCount: 64)
-        return (RootKey(derived.slice(0..<32)), ChainKey(derived.slice(32..<64), index: 0))
+        let derived = HKDF.derive(master, info: postQuantum ? pqInfo : info, count: 64)
+        return (RootKey(SymmetricKey256(exactly: derived.slice(0..<32))), ChainKey(SymmetricKey256(exactly: derived.slice(32..<64)), index: 0))
     }
 }

@@ -1,5 +1,3 @@
-import CrosswireCrypto
-
 /// A device of a user: the peer a session belongs to. In the cross-app envelope the name carries
 /// `app/user`; here it is opaque.
 public struct ProtocolAddress: Sendable, Hashable, CustomStringConvertible {
@@ -12,39 +10,4 @@ public struct ProtocolAddress: Sendable, Hashable, CustomStringConvertible {
     }
 
     public var description: String { "\(name).\(deviceID.rawValue)" }
-}
-
-/// A device number. libsignal uses 1...127 today; Crosswire accepts any `UInt32` the way libsignal
-/// 0.2.3 did, and the envelope layer restricts it.
-public struct DeviceID: RawRepresentable, Sendable, Hashable, CustomStringConvertible {
-    public let rawValue: UInt32
-    public init(rawValue: UInt32) { self.rawValue = rawValue }
-    public init(_ value: UInt32) { self.rawValue = value }
-    public var description: String { String(rawValue) }
-}
-
-/// A registration id: 1...16380, so it fits a two-byte varint (libsignal's `KeyHelper`).
-public struct RegistrationID: RawRepresentable, Sendable, Hashable, CustomStringConvertible {
-    public static let range: ClosedRange<UInt32> = 1...16380
-
-    public let rawValue: UInt32
-
-    public init?(rawValue: UInt32) {
-        guard Self.range.contains(rawValue) else { return nil }
-        self.rawValue = rawValue
-    }
-
-    /// Any value a peer sent (it is not ours to police); 0 means "absent" on the wire.
-    init(unchecked value: UInt32) { rawValue = value }
-
-    /// Uniform in 1...16380 (rejection sampling, no modulo bias).
-    public static func generate(using entropy: some EntropySource = SystemEntropy()) -> RegistrationID {
-        let limit = UInt32.max - UInt32.max % 16380
-        while true {
-            let value = entropy.uint32()
-            if value < limit { return RegistrationID(unchecked: value % 16380 + 1) }
-        }
-    }
-
-    public var description: String { String(rawValue) }
 }

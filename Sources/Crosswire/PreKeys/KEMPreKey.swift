@@ -1,13 +1,5 @@
-import CrosswireCrypto
+@_spi(Hazmat) import CrosswireCrypto
 import CrosswireWire
-
-/// A KEM prekey id (its own space, like libsignal's Kyber prekey ids).
-public struct KEMPreKeyID: RawRepresentable, Sendable, Hashable, CustomStringConvertible {
-    public let rawValue: UInt32
-    public init(rawValue: UInt32) { self.rawValue = rawValue }
-    public init(_ value: UInt32) { rawValue = value }
-    public var description: String { String(rawValue) }
-}
 
 /// An ML-KEM-1024 prekey for PQXDH, signed by the identity key (XEdDSA over the 1569-byte serialized
 /// public key, type byte `0x0A` included). One-time keys are deleted after their first use; a
@@ -50,9 +42,10 @@ public struct KEMPreKey: Sendable {
         return writer.bytes
     }
 
-    public init(serialized: [UInt8]) throws {
+    public init(serialized: [UInt8]) throws(RecordError) {
+        let record = "KEM prekey"
         var id: UInt32?, seed: [UInt8]?, signature: [UInt8]?, timestamp: UInt64 = 0, lastResort = false
-        try SessionRecord.decode(serialized[...]) { field in
+        try RecordError.fields(of: serialized[...], in: record) { field in
             switch field.number {
             case 1: id = try field.value.uint32(field: 1)
             case 2: seed = try field.value.bytes(field: 2, count: MLKEMPrivateKey.seedCount)
@@ -62,13 +55,13 @@ public struct KEMPreKey: Sendable {
             default: break
             }
         }
-        guard let id, let seed, let signature else { throw ProtocolError(.corruptRecord, "KEM prekey record lacks a field") }
-        self.init(id: KEMPreKeyID(id), privateKey: try MLKEMPrivateKey(seed: SecretBytes(seed)), signature: signature,
-                  timestamp: timestamp, isLastResort: lastResort)
+        guard let id, let seed, let signature else { throw RecordError(corrupt: record, "lacks a field") }
+        let privateKey: MLKEMPrivateKey
+        do {
+            privateKey = try MLKEMPrivateKey(seed: SecretBytes(seed))
+        } catch {
+            throw RecordError(corrupt: record, "seed: \(error.reason)", underlying: error)
+        }
+        self.init(id: KEMPreKeyID(id), privateKey: privateKey, signature: signature, timestamp: timestamp, isLastResort: lastResort)
     }
-}
-
-extension MLKEMPublicKey {
-    /// `0x0A ‖ ciphertext`, the form in a PreKeySignalMessage's field 8.
-    static func serializeCiphertext(_ raw: [UInt8]) -> [UInt8] { [MLKEMPublicKey.typeByte] + raw }
 }

@@ -1,27 +1,60 @@
-import CrosswireCrypto
+@_spi(Hazmat) import CrosswireCrypto
 
-/// A symmetric chain (sending or receiving): `HMAC(ck, 0x01)` seeds the message keys at `index`,
-/// `HMAC(ck, 0x02)` is the chain key at `index + 1`. Both MACs share one keyed HMAC state.
+/// A symmetric hash chain, the one machinery behind 1:1 sending and receiving chains and Sender Key
+/// chains: `HMAC(ck, 0x01)` seeds the message keys at `index`, `HMAC(ck, 0x02)` is the chain key at
+/// `index + 1`. Both MACs share one keyed HMAC state.
 struct ChainKey: Sendable {
     static let messageKeySeedByte: UInt8 = 0x01
     static let nextChainKeyByte: UInt8 = 0x02
 
-    let key: SecretBytes
+    let key: SymmetricKey256
+    /// The counter (1:1) or iteration (groups) of the next message key.
     let index: UInt32
 
-    init(_ key: SecretBytes, index: UInt32) {
-        precondition(key.count == 32)
+    init(_ key: SymmetricKey256, index: UInt32) {
         self.key = key
         self.index = index
     }
 
     /// The message-key seed for `index` and the chain key for `index + 1`.
-    func step() throws -> (seed: SecretBytes, next: ChainKey) {
-        guard index < UInt32.max else {
-            throw ProtocolError(.invalidArgument, "chain index would overflow 32 bits")
-        }
-        let hmac = HMACKey(key)
-        return (hmac.secretAuthenticationCode(forByte: Self.messageKeySeedByte),
-                ChainKey(hmac.secretAuthenticationCode(forByte: Self.nextChainKeyByte), index: index + 1))
+    func step() throws(ChainError) -> (seed: SymmetricKey256, next: ChainKey) {
+        guard index < UInt32.max else { throw .exhausted }
+        let hmac = HMACKey(key.rawRepresentation)
+        return (SymmetricKey256(exactly: hmac.secretAuthenticationCode(forByte: Self.messageKeySeedByte)),
+                ChainKey(SymmetricKey256(exactly: hmac.secretAuthenticationCode(forByte: Self.nextChainKeyByte)), index: index + 1))
     }
+
+    /// Derives forward to `target` (≥ `index`): the seed at `target`, the chain key after it, and the
+    /// seeds in between, of which only the newest `limits.maxSkippedKeys` are kept.
+    func advance(to target: UInt32, limits: ChainLimits) throws(ChainError) -> ChainAdvance {
+        precondition(target >= index)
+        let jump = target - index
+        guard jump <= limits.maxForwardJump else { throw .tooFarAhead(jump: jump, limit: limits.maxForwardJump) }
+        var current = self
+        var skipped: [(UInt32, SymmetricKey256)] = []
+        let keepFrom = target > UInt32(limits.maxSkippedKeys) ? target - UInt32(limits.maxSkippedKeys) : 0
+        while current.index < target {
+            let (seed, next) = try current.step()
+            if current.index >= keepFrom { skipped.append((current.index, seed)) }
+            current = next
+        }
+        let (seed, next) = try current.step()
+        return ChainAdvance(seed: seed, next: next, skipped: skipped)
+    }
+}
+
+/// The outcome of `ChainKey.advance`: applied to the chain only once the message it was for checked out.
+struct ChainAdvance: Sendable {
+    let seed: SymmetricKey256
+    let next: ChainKey
+    /// (index, seed) of the messages jumped over, oldest first.
+    let skipped: [(UInt32, SymmetricKey256)]
+}
+
+/// Why a chain could not give a key. Each family maps it to its own error with its own payload.
+enum ChainError: Error {
+    /// The index would pass 2^32 − 1.
+    case exhausted
+    /// The message is further ahead than the chain's limit allows.
+    case tooFarAhead(jump: UInt32, limit: UInt32)
 }

@@ -4,21 +4,19 @@ import CrosswireCrypto
 /// `HKDF(salt: root, ikm: DH, info: "WhisperRatchet")` into a new root key and a chain key.
 struct RootKey: Sendable {
     static let info = Array("WhisperRatchet".utf8)
-    let key: SecretBytes
+    let key: SymmetricKey256
 
-    init(_ key: SecretBytes) {
-        precondition(key.count == 32)
-        self.key = key
-    }
+    init(_ key: SymmetricKey256) { self.key = key }
 
-    func createChain(theirRatchetKey: ECPublicKey, ourRatchetKey: ECPrivateKey) throws -> (RootKey, ChainKey) {
+    func createChain(theirRatchetKey: ECPublicKey, ourRatchetKey: ECPrivateKey) throws(SessionError) -> (RootKey, ChainKey) {
         let shared: SecretBytes
         do {
             shared = try ourRatchetKey.sharedSecret(with: theirRatchetKey)
         } catch {
-            throw ProtocolError(.invalidKey, "ratchet key agreement failed: \(error)")
+            throw SessionError(.invalidKey, "ratchet key agreement failed: \(error.reason)", underlying: error)
         }
-        let derived = try HKDF.deriveKey(inputKeyMaterial: shared, salt: key, info: Self.info, outputByteCount: 64)
-        return (RootKey(derived.slice(0..<32)), ChainKey(derived.slice(32..<64), index: 0))
+        let derived = HKDF.derive(shared, salt: key.rawRepresentation, info: Self.info, count: 64)
+        return (RootKey(SymmetricKey256(exactly: derived.slice(0..<32))),
+                ChainKey(SymmetricKey256(exactly: derived.slice(32..<64)), index: 0))
     }
 }

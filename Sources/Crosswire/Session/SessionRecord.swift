@@ -1,11 +1,21 @@
 import CrosswireCrypto
-import FoundationEssentials
 import CrosswireWire
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
 
 /// Every session with one peer device: the current state plus archived ones, newest first (libsignal's
 /// `RecordStructure`, Sesame's active/inactive sessions). A value type; `decrypt` changes it only when
 /// a message decrypted.
 public struct SessionRecord: Sendable {
+    /// Where a state sits in the record.
+    enum Location: Equatable {
+        case current
+        case archived(Int)
+    }
+
     public internal(set) var current: SessionState?
     /// Newest first, at most `SessionLimits.maxArchivedStates`.
     public internal(set) var archived: [SessionState]
@@ -34,39 +44,44 @@ public struct SessionRecord: Sendable {
         current = state
     }
 
-    /// Makes the archived state at `index` current.
-    mutating func promoteArchived(at index: Int) {
-        let state = archived.remove(at: index)
-        promote(state)
+    /// Makes the state at `location` current (nothing to do when it already is).
+    mutating func promote(at location: Location) {
+        guard case .archived(let index) = location else { return }
+        promote(archived.remove(at: index))
     }
 
-    /// The state (current = -1, or archived index) with this version and initiator base key.
-    func stateIndex(version: UInt8, aliceBaseKey: ECPublicKey) -> Int? {
-        if let current, current.version == version, current.aliceBaseKey == aliceBaseKey { return -1 }
-        return archived.firstIndex { $0.version == version && $0.aliceBaseKey == aliceBaseKey }
+    /// Where the state with this version and initiator base key is, if the record has it.
+    func location(version: MessageVersion, aliceBaseKey: ECPublicKey) -> Location? {
+        if let current, current.version == version, current.aliceBaseKey == aliceBaseKey { return .current }
+        return archived.firstIndex { $0.version == version && $0.aliceBaseKey == aliceBaseKey }.map { .archived($0) }
     }
 
     /// Encrypts with the current state.
-    public mutating func encrypt<D: ContiguousBytes>(_ plaintext: D) throws -> CiphertextMessage {
-        guard current != nil else {
-            throw ProtocolError(.noSession, "no current session to encrypt with")
+    public mutating func encrypt<D: ContiguousBytes>(_ plaintext: D) throws(SessionError) -> CiphertextMessage {
+        guard var state = current else {
+            throw SessionError(.noSession, "no current session to encrypt with")
         }
-        return try plaintext.withUnsafeBytes { try current!.encrypt($0) }
+        let result = plaintext.withUnsafeBytes { bytes in
+            Result { () throws(SessionError) in try state.encrypt(bytes) }
+        }
+        let message = try result.get()
+        current = state
+        return message
     }
 
     /// Decrypts with the current state, else each archived state in turn (trial decryption); the state
     /// that succeeds becomes current. On failure nothing changes, and the current state's error (the
     /// most telling one) is returned; a duplicate stops the search at once, as in libsignal.
-    public mutating func decrypt(_ message: SignalMessage, using entropy: some EntropySource = SystemEntropy()) throws -> [UInt8] {
+    public mutating func decrypt(_ message: SignalMessage, using entropy: some EntropySource = SystemEntropy()) throws(SessionError) -> [UInt8] {
         guard let current else {
-            throw ProtocolError(.noSession, "no session to decrypt with")
+            throw SessionError(.noSession, "no session to decrypt with")
         }
-        var firstError: Error
+        let firstError: SessionError
         do {
             let (plaintext, commit) = try current.prepareDecrypt(message, using: entropy)
             self.current!.apply(commit)
             return plaintext
-        } catch let error as ProtocolError where error.code == .duplicateMessage {
+        } catch where error.code == .duplicateMessage {
             throw error
         } catch {
             firstError = error
@@ -75,18 +90,19 @@ public struct SessionRecord: Sendable {
             do {
                 let (plaintext, commit) = try archived[index].prepareDecrypt(message, using: entropy)
                 archived[index].apply(commit)
-                promoteArchived(at: index)
+                promote(at: .archived(index))
                 return plaintext
-            } catch let error as ProtocolError where error.code == .duplicateMessage {
+            } catch where error.code == .duplicateMessage {
                 throw error
             } catch {
                 continue
             }
         }
         if archived.isEmpty { throw firstError }
-        if let protocolError = firstError as? ProtocolError {
-            throw ProtocolError(protocolError.code, "\(protocolError.reason); no archived session (of \(archived.count)) decrypts it either")
-        }
-        throw firstError
+        var error = SessionError(firstError.code, "\(firstError.reason); no archived session (of \(archived.count)) decrypts it either",
+                                 underlying: firstError.underlying)
+        error.ratchetKey = firstError.ratchetKey
+        error.counter = firstError.counter
+        throw error
     }
 }

@@ -1,35 +1,11 @@
-import CrosswireCrypto
+@_spi(Hazmat) import CrosswireCrypto
 import CrosswireWire
-
-/// Which keys an initiator used, repeated in every PreKeySignalMessage until the first reply arrives.
-struct PendingPreKey: Sendable, Equatable {
-    var preKeyID: PreKeyID?
-    var signedPreKeyID: SignedPreKeyID
-    var baseKey: ECPublicKey
-    /// v4: the KEM prekey used and the ciphertext that carries the shared secret (`0x0A ‖ 1568 B`).
-    var kemPreKeyID: KEMPreKeyID? = nil
-    var kemCiphertext: [UInt8]? = nil
-}
-
-/// The sending side of the ratchet: our current ratchet key pair and chain.
-struct SendingChain: Sendable {
-    let ratchetKeyPair: ECKeyPair
-    /// The serialized public key every message of this chain carries.
-    let ratchetKey: [UInt8]
-    var chainKey: ChainKey
-
-    init(ratchetKeyPair: ECKeyPair, chainKey: ChainKey) {
-        self.ratchetKeyPair = ratchetKeyPair
-        ratchetKey = ratchetKeyPair.publicKey.serialized
-        self.chainKey = chainKey
-    }
-}
 
 /// One Double Ratchet session with one peer device (libsignal's `SessionStructure`). A value type:
 /// decryption computes everything on the side and only `apply`s the result once the MAC verified, so
 /// a failed message leaves the state exactly as it was.
 public struct SessionState: Sendable {
-    var version: UInt8
+    var version: MessageVersion
     var localIdentity: IdentityKey
     var remoteIdentity: IdentityKey
     var rootKey: RootKey
@@ -38,15 +14,20 @@ public struct SessionState: Sendable {
     /// Oldest first; at most `SessionLimits.maxReceivingChains`.
     var receivingChains: [ReceivingChain]
     var pendingPreKey: PendingPreKey?
-    var localRegistrationID: UInt32
-    var remoteRegistrationID: UInt32
+    var localRegistrationID: RegistrationID
+    var remoteRegistrationID: RegistrationID
     /// The initiator's base key: the session's identity (repeat PreKey messages, promotion).
     var aliceBaseKey: ECPublicKey
 
-    public var sessionVersion: UInt8 { version }
+    /// v3 (X3DH) or v4 (PQXDH).
+    public var sessionVersion: MessageVersion { version }
+    /// The peer's identity key, as the handshake authenticated it.
     public var remoteIdentityKey: IdentityKey { remoteIdentity }
+    /// Our identity key in this session.
     public var localIdentityKey: IdentityKey { localIdentity }
-    public var remoteRegistration: UInt32 { remoteRegistrationID }
+    /// The registration id the peer sent (or published in its bundle).
+    public var remoteRegistration: RegistrationID { remoteRegistrationID }
+    /// The initiator's base key, which names this session.
     public var baseKey: ECPublicKey { aliceBaseKey }
     /// Whether outgoing messages are still wrapped in PreKeySignalMessages (no reply decrypted yet).
     public var hasPendingPreKey: Bool { pendingPreKey != nil }
@@ -54,10 +35,20 @@ public struct SessionState: Sendable {
     // MARK: Encrypt
 
     /// Encrypts with the current sending chain and advances it.
-    mutating func encrypt(_ plaintext: UnsafeRawBufferPointer) throws -> CiphertextMessage {
-        let (seed, next) = try sendingChain.chainKey.step()
-        let keys = try MessageKeys(seed: seed, counter: sendingChain.chainKey.index)
-        let ciphertext = try keys.encrypt(plaintext)
+    mutating func encrypt(_ plaintext: UnsafeRawBufferPointer) throws(SessionError) -> CiphertextMessage {
+        let (seed, next): (SymmetricKey256, ChainKey)
+        do {
+            (seed, next) = try sendingChain.chainKey.step()
+        } catch {
+            throw SessionError(.invalidArgument, "the sending chain is exhausted (2^32 messages)")
+        }
+        let keys = MessageKeys(seed: seed, counter: sendingChain.chainKey.index)
+        let ciphertext: [UInt8]
+        do {
+            ciphertext = try keys.encrypt(plaintext)
+        } catch {
+            throw SessionError(.invalidArgument, "AES-CBC refused the message: \(error.reason)", underlying: error)
+        }
         let sender = localIdentity.serialized, receiver = remoteIdentity.serialized
         let message = SignalMessage(
             version: version, ratchetKey: sendingChain.ratchetKey,
@@ -68,7 +59,7 @@ public struct SessionState: Sendable {
         sendingChain.chainKey = next
         guard let pending = pendingPreKey else { return .signal(message) }
         return .preKey(PreKeySignalMessage(
-            version: version, registrationID: localRegistrationID, preKeyID: pending.preKeyID?.rawValue,
+            version: version, registrationID: localRegistrationID.rawValue, preKeyID: pending.preKeyID?.rawValue,
             signedPreKeyID: pending.signedPreKeyID.rawValue, baseKey: pending.baseKey.serialized,
             identityKey: localIdentity.serialized, message: message,
             kemPreKeyID: pending.kemPreKeyID?.rawValue, kemCiphertext: pending.kemCiphertext))
@@ -93,21 +84,21 @@ public struct SessionState: Sendable {
         /// A stored skipped key was used.
         case usedSkippedKey(chain: Int, counter: UInt32)
         /// An existing receiving chain advanced, storing the seeds it skipped.
-        case advanced(chain: Int, chainKey: ChainKey, skipped: [(UInt32, SecretBytes)])
+        case advanced(chain: Int, chainKey: ChainKey, skipped: [(UInt32, SymmetricKey256)])
         /// A new ratchet epoch: new root, new receiving chain, new sending chain.
         case ratchetStep(rootKey: RootKey, receiving: ReceivingChain, sending: SendingChain, previousCounter: UInt32)
     }
 
     /// Decrypts without changing anything; returns the plaintext and the change to `apply`.
-    func prepareDecrypt(_ message: SignalMessage, using entropy: some EntropySource) throws -> (plaintext: [UInt8], commit: Commit) {
+    func prepareDecrypt(_ message: SignalMessage, using entropy: some EntropySource) throws(SessionError) -> (plaintext: [UInt8], commit: Commit) {
         guard message.version == version else {
-            throw ProtocolError(.versionMismatch, "message version \(message.version), session version \(version)")
+            throw SessionError(.versionMismatch, "message version \(message.version), session version \(version)")
         }
         let theirRatchetKey: ECPublicKey
         do {
             theirRatchetKey = try ECPublicKey(serialized: message.ratchetKey)
         } catch {
-            throw ProtocolError(.invalidKey, "message ratchet key: \(error)")
+            throw SessionError(.invalidKey, "message ratchet key: \(error.reason)", underlying: error)
         }
         let counter = message.counter
 
@@ -115,30 +106,33 @@ public struct SessionState: Sendable {
             let chain = receivingChains[chainIndex]
             if counter < chain.chainKey.index {
                 guard let seed = chain.skipped.seed(for: counter) else {
-                    throw ProtocolError(.duplicateMessage, "message \(counter) of this chain was already received (or is too old)")
+                    throw SessionError(.duplicateMessage, "message \(counter) of this chain was already received (or is too old)",
+                                       ratchetKey: theirRatchetKey, counter: counter)
                 }
                 let plaintext = try open(message, keys: MessageKeys(seed: seed, counter: counter))
                 return (plaintext, .usedSkippedKey(chain: chainIndex, counter: counter))
             }
-            let (keys, next, skipped) = try advance(chain.chainKey, to: counter)
-            let plaintext = try open(message, keys: keys)
-            return (plaintext, .advanced(chain: chainIndex, chainKey: next, skipped: skipped))
+            let advance = try Self.advance(chain.chainKey, to: counter, on: theirRatchetKey)
+            let plaintext = try open(message, keys: MessageKeys(seed: advance.seed, counter: counter))
+            return (plaintext, .advanced(chain: chainIndex, chainKey: advance.next, skipped: advance.skipped))
         }
 
-        // A new ratchet key from the peer: DH ratchet step (receiving, then sending).
-        guard counter <= SessionLimits.maxForwardJump else {
-            throw ProtocolError(.tooFarInFuture, "counter \(counter) in a new chain exceeds the jump limit \(SessionLimits.maxForwardJump)")
+        // A new ratchet key from the peer: DH ratchet step (receiving, then sending). The jump is checked
+        // before the agreement, so a forged far-ahead header costs no X25519.
+        guard counter <= SessionLimits.chain.maxForwardJump else {
+            throw SessionError(.tooFarInFuture, "counter \(counter) in a new chain exceeds the jump limit \(SessionLimits.chain.maxForwardJump)",
+                               ratchetKey: theirRatchetKey, counter: counter)
         }
         let (intermediateRoot, receivingChainKey) = try rootKey.createChain(
             theirRatchetKey: theirRatchetKey, ourRatchetKey: sendingChain.ratchetKeyPair.privateKey)
-        let (keys, next, skipped) = try advance(receivingChainKey, to: counter)
-        let plaintext = try open(message, keys: keys)
+        let advance = try Self.advance(receivingChainKey, to: counter, on: theirRatchetKey)
+        let plaintext = try open(message, keys: MessageKeys(seed: advance.seed, counter: counter))
         // Only after the message proved authentic: our new sending ratchet key.
         let newRatchetKeyPair = ECKeyPair.generate(using: entropy)
         let (newRoot, sendingChainKey) = try intermediateRoot.createChain(
             theirRatchetKey: theirRatchetKey, ourRatchetKey: newRatchetKeyPair.privateKey)
-        var receiving = ReceivingChain(ratchetKey: theirRatchetKey, chainKey: next)
-        for (skippedCounter, seed) in skipped { receiving.skipped.insert(seed, for: skippedCounter) }
+        var receiving = ReceivingChain(ratchetKey: theirRatchetKey, chainKey: advance.next)
+        receiving.skipped.insert(advance.skipped)
         let previous = max(sendingChain.chainKey.index, 1) - 1
         return (plaintext, .ratchetStep(
             rootKey: newRoot, receiving: receiving,
@@ -146,27 +140,22 @@ public struct SessionState: Sendable {
             previousCounter: previous))
     }
 
-    /// Derives forward from `chainKey` to `counter`: the message keys at `counter`, the chain key after
-    /// it, and the seeds of the messages in between (only the newest `maxSkippedKeysPerChain` are kept).
-    private func advance(_ chainKey: ChainKey, to counter: UInt32) throws -> (MessageKeys, ChainKey, [(UInt32, SecretBytes)]) {
-        let jump = counter - chainKey.index
-        guard jump <= SessionLimits.maxForwardJump else {
-            throw ProtocolError(.tooFarInFuture, "counter \(counter) is \(jump) ahead of the chain (limit \(SessionLimits.maxForwardJump))")
+    private static func advance(_ chainKey: ChainKey, to counter: UInt32, on ratchetKey: ECPublicKey) throws(SessionError) -> ChainAdvance {
+        do {
+            return try chainKey.advance(to: counter, limits: SessionLimits.chain)
+        } catch {
+            switch error {
+            case .tooFarAhead(let jump, let limit):
+                throw SessionError(.tooFarInFuture, "counter \(counter) is \(jump) ahead of the chain (limit \(limit))",
+                                   ratchetKey: ratchetKey, counter: counter)
+            case .exhausted:
+                throw SessionError(.invalidArgument, "chain index would overflow 32 bits", ratchetKey: ratchetKey, counter: counter)
+            }
         }
-        var current = chainKey
-        var skipped: [(UInt32, SecretBytes)] = []
-        let keepFrom = counter > UInt32(SessionLimits.maxSkippedKeysPerChain) ? counter - UInt32(SessionLimits.maxSkippedKeysPerChain) : 0
-        while current.index < counter {
-            let (seed, next) = try current.step()
-            if current.index >= keepFrom { skipped.append((current.index, seed)) }
-            current = next
-        }
-        let (seed, next) = try current.step()
-        return (try MessageKeys(seed: seed, counter: counter), next, skipped)
     }
 
     /// MAC first (constant time), then AES-CBC.
-    private func open(_ message: SignalMessage, keys: MessageKeys) throws -> [UInt8] {
+    private func open(_ message: SignalMessage, keys: MessageKeys) throws(SessionError) -> [UInt8] {
         let sender = remoteIdentity.serialized, receiver = localIdentity.serialized
         let valid = sender.withUnsafeBytes { s in
             receiver.withUnsafeBytes { r in
@@ -176,12 +165,12 @@ public struct SessionState: Sendable {
             }
         }
         guard valid else {
-            throw ProtocolError(.invalidMAC, "message MAC does not verify")
+            throw SessionError(.invalidMAC, "message MAC does not verify")
         }
         do {
             return try keys.decrypt(message.ciphertext)
         } catch {
-            throw ProtocolError(.invalidCiphertext, "authenticated ciphertext does not decrypt: \(error)")
+            throw SessionError(.invalidCiphertext, "authenticated ciphertext does not decrypt: \(error.reason)", underlying: error)
         }
     }
 
@@ -190,7 +179,7 @@ public struct SessionState: Sendable {
         case .usedSkippedKey(let chain, let counter):
             receivingChains[chain].skipped.remove(counter)
         case .advanced(let chain, let chainKey, let skipped):
-            for (counter, seed) in skipped { receivingChains[chain].skipped.insert(seed, for: counter) }
+            receivingChains[chain].skipped.insert(skipped)
             receivingChains[chain].chainKey = chainKey
         case .ratchetStep(let root, let receiving, let sending, let previous):
             rootKey = root
@@ -203,25 +192,5 @@ public struct SessionState: Sendable {
         }
         // Any message decrypted in this session is the reply the initiator was waiting for.
         pendingPreKey = nil
-    }
-}
-
-/// An outgoing message: a SignalMessage (type 2) or, until the first reply, a PreKeySignalMessage (type 3).
-public enum CiphertextMessage: Sendable {
-    case signal(SignalMessage)
-    case preKey(PreKeySignalMessage)
-
-    public var typeCode: Int {
-        switch self {
-        case .signal: SignalMessage.typeCode
-        case .preKey: PreKeySignalMessage.typeCode
-        }
-    }
-
-    public var serialized: [UInt8] {
-        switch self {
-        case .signal(let message): message.serialized
-        case .preKey(let message): message.serialized
-        }
     }
 }

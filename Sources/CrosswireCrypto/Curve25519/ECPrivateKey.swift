@@ -1,5 +1,9 @@
 import Crypto
+#if canImport(FoundationEssentials)
 import FoundationEssentials
+#else
+import Foundation
+#endif
 
 /// A Curve25519 private key: 32 bytes, clamped on creation *and* on deserialisation, as libsignal does
 /// (an unclamped legacy key gives a different XEdDSA signature otherwise).
@@ -13,7 +17,7 @@ public struct ECPrivateKey: Sendable {
     let agreementKey: Curve25519.KeyAgreement.PrivateKey
 
     /// Any 32 bytes; they are clamped.
-    public init<Bytes: ContiguousBytes>(rawRepresentation: Bytes) throws {
+    public init<Bytes: ContiguousBytes>(rawRepresentation: Bytes) throws(CryptoError) {
         let count = rawRepresentation.withUnsafeBytes { $0.count }
         guard count == Self.rawCount else {
             throw CryptoError(.invalidLength, "Curve25519 private key must be 32 bytes, got \(count)")
@@ -50,10 +54,15 @@ public struct ECPrivateKey: Sendable {
 
     /// X25519 with `publicKey`. The all-zero result of a low-order peer key is refused, so every
     /// agreement is contributory (libsignal ≥ 0.87.2 does the same).
-    public func sharedSecret(with publicKey: ECPublicKey) throws -> SecretBytes {
-        let peer = try publicKey.u.withUnsafeBytes { try Curve25519.KeyAgreement.PublicKey(rawRepresentation: $0) }
-        let shared = try agreementKey.sharedSecretFromKeyAgreement(with: peer)
-        let result = shared.withUnsafeBytes { SecretBytes($0) }
+    public func sharedSecret(with publicKey: ECPublicKey) throws(CryptoError) -> SecretBytes {
+        let result: SecretBytes
+        do {
+            let peer = try publicKey.u.withUnsafeBytes { try Curve25519.KeyAgreement.PublicKey(rawRepresentation: $0) }
+            let shared = try agreementKey.sharedSecretFromKeyAgreement(with: peer)
+            result = shared.withUnsafeBytes { SecretBytes($0) }
+        } catch {
+            throw CryptoError(.libraryFailure, "X25519 agreement failed in swift-crypto")
+        }
         if result.withUnsafeBytes({ ConstantTime.isZero($0) }) {
             throw CryptoError(.nonContributoryKey, "X25519 produced the all-zero secret (low-order public key)")
         }
@@ -65,23 +74,4 @@ extension ECPrivateKey: CustomStringConvertible, CustomDebugStringConvertible, C
     public var description: String { "ECPrivateKey(redacted)" }
     public var debugDescription: String { description }
     public var customMirror: Mirror { Mirror(self, children: [], displayStyle: .struct) }
-}
-
-/// A private key with its public key, computed once.
-public struct ECKeyPair: Sendable {
-    public let privateKey: ECPrivateKey
-    public let publicKey: ECPublicKey
-
-    public init(privateKey: ECPrivateKey) {
-        self.privateKey = privateKey
-        self.publicKey = privateKey.publicKey
-    }
-
-    public static func generate(using entropy: some EntropySource = SystemEntropy()) -> ECKeyPair {
-        ECKeyPair(privateKey: .generate(using: entropy))
-    }
-}
-
-extension ECKeyPair: CustomStringConvertible {
-    public var description: String { "ECKeyPair(public: \(publicKey), private: redacted)" }
 }

@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
 import FoundationEssentials
+#else
+import Foundation
+#endif
 
 /// A Curve25519 public key (Montgomery u-coordinate), used for X25519 agreement and XEdDSA verification.
 /// Serialized as libsignal does: the type byte `0x05` followed by the 32-byte little-endian u.
@@ -13,7 +17,7 @@ public struct ECPublicKey: Sendable, Hashable {
     init(u: Bytes32) { self.u = u }
 
     /// The bare 32-byte u-coordinate (no type byte).
-    public init<D: DataProtocol>(rawRepresentation: D) throws {
+    public init<D: DataProtocol>(rawRepresentation: D) throws(CryptoError) {
         guard rawRepresentation.count == Self.rawCount else {
             throw CryptoError(.invalidLength, "Curve25519 public key must be 32 bytes, got \(rawRepresentation.count)")
         }
@@ -22,13 +26,13 @@ public struct ECPublicKey: Sendable, Hashable {
     }
 
     /// The 33-byte libsignal form `0x05 ‖ u`. Anything else, including trailing bytes, is refused.
-    public init<D: DataProtocol>(serialized: D) throws {
+    public init<D: DataProtocol>(serialized: D) throws(CryptoError) {
         guard serialized.count == Self.serializedCount else {
             throw CryptoError(.invalidLength, "serialized Curve25519 public key must be 33 bytes, got \(serialized.count)")
         }
         let bytes = [UInt8](serialized)
         guard bytes[0] == Self.typeByte else {
-            throw CryptoError(.invalidKeyType, "public key type byte 0x\(String(bytes[0], radix: 16)) is not 0x05")
+            throw CryptoError(.invalidKeyType, "public key type byte 0x\(Hex.encode([bytes[0]])) is not 0x05")
         }
         u = bytes.withUnsafeBytes { Bytes32(UnsafeRawBufferPointer(rebasing: $0[1...])) }
     }
@@ -68,14 +72,6 @@ public struct ECPublicKey: Sendable, Hashable {
 }
 
 extension ECPublicKey: CustomStringConvertible {
-    public var description: String {
-        "ECPublicKey(" + u.array.map { String(format2: $0) }.joined() + ")"
-    }
-}
-
-extension String {
-    init(format2 byte: UInt8) {
-        let digits: [Character] = Array("0123456789abcdef")
-        self.init([digits[Int(byte >> 4)], digits[Int(byte & 0x0f)]])
-    }
+    /// The u-coordinate in hex: public, and what a person compares.
+    public var description: String { "ECPublicKey(" + Hex.encode(u.array) + ")" }
 }

@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
 import FoundationEssentials
+#else
+import Foundation
+#endif
 import BigInt
 
 /// The Montgomery → Edwards map y = (u − 1)/(u + 1) mod p that XEdDSA verification needs. It is one

@@ -1,5 +1,9 @@
 import CSodium
+#if canImport(FoundationEssentials)
 import FoundationEssentials
+#else
+import Foundation
+#endif
 
 // libsodium-calling file: XEdDSA from libsodium's Ed25519 core operations.
 
@@ -99,24 +103,6 @@ public enum XEdDSA {
     }
 }
 
-/// Plain Ed25519 verification (libsodium), the last step of XEdDSA verification; checked against
-/// Wycheproof's Ed25519 file.
-package enum Ed25519 {
-    package static func verify(
-        _ signature: [UInt8], message: UnsafeRawBufferPointer, edwardsPublicKey: UnsafeRawBufferPointer
-    ) -> Bool {
-        Sodium.ensureReady()
-        guard signature.count == 64, edwardsPublicKey.count == 32 else { return false }
-        let m = message.baseAddress?.assumingMemoryBound(to: UInt8.self)
-        let empty: [UInt8] = [0]
-        return empty.withUnsafeBufferPointer { fallback in
-            crypto_sign_ed25519_verify_detached(
-                signature, m ?? fallback.baseAddress!, UInt64(message.count),
-                edwardsPublicKey.baseAddress!.assumingMemoryBound(to: UInt8.self)) == 0
-        }
-    }
-}
-
 extension ECPrivateKey {
     /// An XEdDSA signature (libsignal variant) over `message`.
     public func signature<D: DataProtocol>(for message: D, using entropy: some EntropySource = SystemEntropy()) -> [UInt8] {
@@ -124,47 +110,9 @@ extension ECPrivateKey {
     }
 }
 
-/// A private key prepared for repeated XEdDSA signing: `a = k mod L` and the Edwards key `A = a·B` are
-/// computed once, so each signature costs one base-point multiplication instead of two (a sender key
-/// signs every group message).
-public struct XEdDSASigningKey: Sendable {
-    let clamped: SecretBytes
-    let scalar: SecretBytes
-    let publicA: [UInt8]
-
-    public init(_ privateKey: ECPrivateKey) {
-        clamped = privateKey.secret
-        (scalar, publicA) = clamped.withUnsafeBytes { XEdDSA.expand(clampedKey: $0) }
-    }
-
-    public func signature<D: DataProtocol>(for message: D, using entropy: some EntropySource = SystemEntropy()) -> [UInt8] {
-        var z = [UInt8](repeating: 0, count: 64)
-        z.withUnsafeMutableBytes { entropy.fill($0) }
-        return withContiguous(message) { m in
-            clamped.withUnsafeBytes { k in scalar.withUnsafeBytes { a in XEdDSA.sign(m, clampedKey: k, scalar: a, publicA: publicA, z: z) } }
-        }
-    }
-}
-
-extension XEdDSASigningKey: CustomStringConvertible {
-    public var description: String { "XEdDSASigningKey(redacted)" }
-}
-
 extension ECPublicKey {
     /// Whether `signature` is a valid XEdDSA signature by this key over `message` (libsignal rule).
     public func isValidSignature<S: DataProtocol, D: DataProtocol>(_ signature: S, for message: D) -> Bool {
         withContiguous(signature) { sig in withContiguous(message) { XEdDSA.verify(sig, for: $0, u: u) } }
     }
-}
-
-/// Runs `body` over the bytes of `data`, copying only when they are not already contiguous.
-@inline(__always)
-func withContiguous<D: DataProtocol, R>(_ data: D, _ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
-    if let result = try data.withContiguousStorageIfAvailable({ try body(UnsafeRawBufferPointer($0)) }) {
-        return result
-    }
-    if data.regions.count == 1, let region = data.regions.first {
-        return try region.withUnsafeBytes(body)
-    }
-    return try [UInt8](data).withUnsafeBytes(body)
 }

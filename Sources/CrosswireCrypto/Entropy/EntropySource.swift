@@ -1,5 +1,8 @@
-import CSodium
+#if canImport(FoundationEssentials)
 import FoundationEssentials
+#else
+import Foundation
+#endif
 
 /// Where key generation gets its randomness. Production code uses `SystemEntropy`; tests and vector
 /// generation inject `SeededEntropy` so that every byte they produce can be reproduced.
@@ -21,71 +24,5 @@ extension EntropySource {
         var value: UInt32 = 0
         withUnsafeMutableBytes(of: &value) { fill($0) }
         return value
-    }
-}
-
-/// The operating system CSPRNG (libsodium's `randombytes_buf`, i.e. `getrandom(2)` on Linux).
-public struct SystemEntropy: EntropySource {
-    public init() { Sodium.ensureReady() }
-
-    public func fill(_ buffer: UnsafeMutableRawBufferPointer) {
-        guard let base = buffer.baseAddress, buffer.count > 0 else { return }
-        randombytes_buf(base, buffer.count)
-    }
-}
-
-/// A deterministic stream: the ChaCha20 (IETF) keystream under a 32-byte seed with an all-zero nonce.
-/// **Never use it for real keys.** It exists so that vectors and tests are reproducible; a vector file
-/// records the seed and the order in which bytes were drawn.
-public final class SeededEntropy: EntropySource {
-    private struct State {
-        var block = [UInt8](repeating: 0, count: 64)
-        var used = 64
-        var counter: UInt32 = 0
-    }
-
-    private let seed: SecretBytes
-    private let state = Locked(State())
-
-    public init(seed: some ContiguousBytes) {
-        Sodium.ensureReady()
-        let bytes = SecretBytes(seed)
-        precondition(bytes.count == 32, "SeededEntropy needs a 32-byte seed")
-        self.seed = bytes
-    }
-
-    /// A seed from a small integer, little-endian in the first 8 bytes (handy in tests).
-    public convenience init(seed: UInt64) {
-        var raw = [UInt8](repeating: 0, count: 32)
-        for i in 0..<8 { raw[i] = UInt8(truncatingIfNeeded: seed >> (8 * UInt64(i))) }
-        self.init(seed: raw)
-    }
-
-    public func fill(_ buffer: UnsafeMutableRawBufferPointer) {
-        guard buffer.count > 0 else { return }
-        state.withLock { state in
-            var written = 0
-            while written < buffer.count {
-                if state.used == 64 {
-                    refill(&state)
-                }
-                let take = Swift.min(64 - state.used, buffer.count - written)
-                for i in 0..<take { buffer[written + i] = state.block[state.used + i] }
-                state.used += take
-                written += take
-            }
-        }
-    }
-
-    private func refill(_ state: inout State) {
-        let nonce = [UInt8](repeating: 0, count: Int(crypto_stream_chacha20_ietf_NONCEBYTES))
-        let zeros = [UInt8](repeating: 0, count: 64)
-        seed.withUnsafeBytes { key in
-            _ = crypto_stream_chacha20_ietf_xor_ic(
-                &state.block, zeros, 64, nonce, state.counter,
-                key.baseAddress!.assumingMemoryBound(to: UInt8.self))
-        }
-        state.counter &+= 1
-        state.used = 0
     }
 }

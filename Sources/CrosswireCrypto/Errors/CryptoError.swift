@@ -22,6 +22,8 @@ public struct CryptoError: Error, Sendable, Equatable, CustomStringConvertible {
         public static let invalidOutputLength = Code("invalidOutputLength")
         /// The ML-KEM key or ciphertext was rejected by the KEM.
         public static let invalidKEMInput = Code("invalidKEMInput")
+        /// Text that should be hex (or another byte notation) is not.
+        public static let invalidEncoding = Code("invalidEncoding")
         /// The underlying library reported an internal failure.
         public static let libraryFailure = Code("libraryFailure")
     }

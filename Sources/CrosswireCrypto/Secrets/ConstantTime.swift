@@ -1,5 +1,9 @@
 import CSodium
+#if canImport(FoundationEssentials)
 import FoundationEssentials
+#else
+import Foundation
+#endif
 
 /// Comparisons whose running time does not depend on where inputs differ.
 public enum ConstantTime {

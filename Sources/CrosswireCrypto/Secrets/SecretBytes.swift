@@ -1,5 +1,9 @@
 import CSodium
+#if canImport(FoundationEssentials)
 import FoundationEssentials
+#else
+import Foundation
+#endif
 
 /// Key material. The bytes live in one heap buffer shared by all copies (it is never mutated after
 /// creation) and are wiped with `sodium_memzero` when the last copy goes away. Equality is constant
@@ -74,7 +78,8 @@ public struct SecretBytes: @unchecked Sendable {  // the buffer is never mutated
     }
 
     /// Copies the secret out as an array. The copy is *not* zeroized: only for vectors, tests and
-    /// serialisers that immediately write it elsewhere.
+    /// serialisers that immediately write it elsewhere, hence `@_spi(Hazmat)`.
+    @_spi(Hazmat)
     public var unprotectedBytes: [UInt8] {
         withUnsafeBytes { Array($0) }
     }

@@ -1,12 +1,18 @@
 import COpenSSL
+#if canImport(FoundationEssentials)
 import FoundationEssentials
+#else
+import Foundation
+#endif
 
 // OpenSSL-calling file (EVP AES-256-CBC, AES-NI).
 
 /// AES-256-CBC with PKCS#7 padding, the payload cipher of Signal 1:1 and Sender Key messages.
+/// Hazardous: it authenticates nothing (the protocol MACs or signs around it), so it is `@_spi(Hazmat)`.
 /// Keys and IVs come from the KDFs and are never transmitted. Decryption refuses bad lengths before
 /// decrypting and removes the padding in constant time (OpenSSL's own padding check is not constant
 /// time, so it is switched off).
+@_spi(Hazmat)
 public enum AES256CBC {
     public static let keyCount = 32
     public static let ivCount = 16
@@ -35,7 +41,7 @@ public enum AES256CBC {
     }
 
     /// With the key given as raw bytes inside a caller's secret (e.g. a slice of KDF output).
-    public static func encrypt(_ plaintext: UnsafeRawBufferPointer, key: UnsafeRawBufferPointer, iv: UnsafeRawBufferPointer) throws -> [UInt8] {
+    public static func encrypt(_ plaintext: UnsafeRawBufferPointer, key: UnsafeRawBufferPointer, iv: UnsafeRawBufferPointer) throws(CryptoError) -> [UInt8] {
         try checkParameters(keyCount: key.count, ivCount: iv.count)
         return try run(encrypt: true, plaintext, key: key, iv: iv)
     }
@@ -54,7 +60,7 @@ public enum AES256CBC {
     }
 
     /// With the key given as raw bytes inside a caller's secret.
-    public static func decrypt(_ ciphertext: UnsafeRawBufferPointer, key: UnsafeRawBufferPointer, iv: UnsafeRawBufferPointer) throws -> [UInt8] {
+    public static func decrypt(_ ciphertext: UnsafeRawBufferPointer, key: UnsafeRawBufferPointer, iv: UnsafeRawBufferPointer) throws(CryptoError) -> [UInt8] {
         guard ciphertext.count > 0, ciphertext.count % blockCount == 0 else {
             throw CryptoError(.invalidCiphertextLength, "AES-CBC ciphertext must be a non-empty multiple of 16 bytes, got \(ciphertext.count)")
         }
@@ -69,7 +75,7 @@ public enum AES256CBC {
         return padded
     }
 
-    private static func checkParameters(keyCount: Int, ivCount: Int) throws {
+    private static func checkParameters(keyCount: Int, ivCount: Int) throws(CryptoError) {
         guard keyCount == Self.keyCount else {
             throw CryptoError(.invalidLength, "AES-256 key must be 32 bytes, got \(keyCount)")
         }
@@ -79,7 +85,7 @@ public enum AES256CBC {
     }
 
     /// Encryption pads (PKCS#7 by OpenSSL); decryption runs with padding off and returns whole blocks.
-    private static func run(encrypt: Bool, _ input: UnsafeRawBufferPointer, key: UnsafeRawBufferPointer, iv: UnsafeRawBufferPointer) throws -> [UInt8] {
+    private static func run(encrypt: Bool, _ input: UnsafeRawBufferPointer, key: UnsafeRawBufferPointer, iv: UnsafeRawBufferPointer) throws(CryptoError) -> [UInt8] {
         guard let context = EVP_CIPHER_CTX_new() else {
             throw CryptoError(.libraryFailure, "EVP_CIPHER_CTX_new failed")
         }

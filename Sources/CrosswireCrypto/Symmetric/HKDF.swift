@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
 import FoundationEssentials
+#else
+import Foundation
+#endif
 
 /// HKDF-SHA256 (RFC 5869) on top of `HMACKey`. "No salt" means 32 zero bytes, as in libsignal; that keyed
 /// state is computed once for the process.
@@ -9,7 +13,7 @@ public enum HKDF {
     /// Extract-then-expand. `salt == nil` uses the all-zero salt.
     public static func deriveKey<IKM: ContiguousBytes, Info: DataProtocol>(
         inputKeyMaterial: IKM, salt: [UInt8]? = nil, info: Info, outputByteCount: Int
-    ) throws -> SecretBytes {
+    ) throws(CryptoError) -> SecretBytes {
         guard outputByteCount > 0, outputByteCount <= maxOutputCount else {
             throw CryptoError(.invalidOutputLength, "HKDF output must be 1...\(maxOutputCount) bytes, asked \(outputByteCount)")
         }
@@ -23,7 +27,7 @@ public enum HKDF {
     /// HKDF with a secret salt (the root key of a ratchet step).
     public static func deriveKey<IKM: ContiguousBytes, Info: DataProtocol>(
         inputKeyMaterial: IKM, salt: SecretBytes, info: Info, outputByteCount: Int
-    ) throws -> SecretBytes {
+    ) throws(CryptoError) -> SecretBytes {
         guard outputByteCount > 0, outputByteCount <= maxOutputCount else {
             throw CryptoError(.invalidOutputLength, "HKDF output must be 1...\(maxOutputCount) bytes, asked \(outputByteCount)")
         }
@@ -31,6 +35,19 @@ public enum HKDF {
         return inputKeyMaterial.withUnsafeBytes { ikm in
             let prk = SecretBytes(count: 32) { extractor.mac(ikm, into: $0) }
             return expand(pseudorandomKey: HMACKey(prk), info: info, outputByteCount: outputByteCount)
+        }
+    }
+
+    /// For protocol code whose output length is a constant within range: the same KDF with no error
+    /// path to handle. `salt == nil` is the all-zero salt.
+    package static func derive(
+        _ inputKeyMaterial: some ContiguousBytes, salt: SecretBytes? = nil, info: [UInt8], count: Int
+    ) -> SecretBytes {
+        precondition(count > 0 && count <= maxOutputCount)
+        let extractor = salt.map { HMACKey($0) } ?? zeroSaltKey
+        return inputKeyMaterial.withUnsafeBytes { ikm in
+            let prk = SecretBytes(count: 32) { extractor.mac(ikm, into: $0) }
+            return expand(pseudorandomKey: HMACKey(prk), info: info, outputByteCount: count)
         }
     }
 

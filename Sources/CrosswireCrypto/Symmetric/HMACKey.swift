@@ -1,5 +1,9 @@
 import COpenSSL
+#if canImport(FoundationEssentials)
 import FoundationEssentials
+#else
+import Foundation
+#endif
 
 // OpenSSL-calling file (SHA-256 with SHA-NI).
 
@@ -55,6 +59,8 @@ public struct HMACKey: Sendable {
 
     /// The MAC of `a ‖ b ‖ c ‖ d`, written to `output` (at least 32 bytes). Up to four parts so that
     /// callers never concatenate into a temporary (a Signal MAC covers two identities and the message).
+    /// Hazardous: raw pointers, and `output` receives key material when the MAC is a KDF step.
+    @_spi(Hazmat)
     @inline(__always)
     public func mac(
         _ a: UnsafeRawBufferPointer, _ b: UnsafeRawBufferPointer = UnsafeRawBufferPointer(start: nil, count: 0), _ c: UnsafeRawBufferPointer = UnsafeRawBufferPointer(start: nil, count: 0),
@@ -103,7 +109,8 @@ public struct HMACKey: Sendable {
         withContiguous(data) { isValidAuthenticationCode(tag, forParts: $0) }
     }
 
-    /// The same check over `a ‖ b ‖ c` without concatenating them.
+    /// The same check over `a ‖ b ‖ c` without concatenating them (raw pointers, hence Hazmat).
+    @_spi(Hazmat)
     public func isValidAuthenticationCode<T: DataProtocol>(
         _ tag: T, forParts a: UnsafeRawBufferPointer, _ b: UnsafeRawBufferPointer = UnsafeRawBufferPointer(start: nil, count: 0), _ c: UnsafeRawBufferPointer = UnsafeRawBufferPointer(start: nil, count: 0)
     ) -> Bool {

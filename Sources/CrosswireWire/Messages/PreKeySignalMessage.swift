@@ -3,9 +3,9 @@
 /// SignalMessage carries one). v4 (PQXDH) adds `7 kyber_pre_key_id` and `8 kyber_ciphertext` (`0x0A ‖
 /// 1568 bytes`), both required in v4 and refused in v3.
 public struct PreKeySignalMessage: Sendable, Equatable {
-    public static let typeCode = 3
+    public static let kind = MessageKind.preKey
 
-    public let version: UInt8
+    public let version: MessageVersion
     public let registrationID: UInt32
     public let preKeyID: UInt32?
     public let signedPreKeyID: UInt32
@@ -19,13 +19,13 @@ public struct PreKeySignalMessage: Sendable, Equatable {
     public let serialized: [UInt8]
 
     public init(
-        version: UInt8, registrationID: UInt32, preKeyID: UInt32?, signedPreKeyID: UInt32,
+        version: MessageVersion, registrationID: UInt32, preKeyID: UInt32?, signedPreKeyID: UInt32,
         baseKey: [UInt8], identityKey: [UInt8], message: SignalMessage,
         kemPreKeyID: UInt32? = nil, kemCiphertext: [UInt8]? = nil
     ) {
         precondition((version == MessageVersion.v4) == (kemPreKeyID != nil && kemCiphertext != nil),
                      "v4 PreKey messages carry a KEM prekey id and ciphertext, v3 ones none")
-        var writer = ProtobufWriter(prefix: [MessageVersion.byte(for: version)],
+        var writer = ProtobufWriter(prefix: [version.byte],
                                     reservingCapacity: message.serialized.count + 96)
         if let preKeyID { writer.appendUInt(field: 1, UInt64(preKeyID)) }
         writer.appendBytes(field: 2, baseKey)
@@ -56,7 +56,7 @@ public struct PreKeySignalMessage: Sendable, Equatable {
         guard bytes.count <= WireLimits.maxMessageBytes else {
             throw WireFormatError(.tooLarge, "PreKeySignalMessage of \(bytes.count) bytes exceeds \(WireLimits.maxMessageBytes)")
         }
-        version = try MessageVersion.parse(bytes[0])
+        version = try MessageVersion(parsing: bytes[0])
         var reader = ProtobufReader(bytes[1...])
         var preKeyID: UInt32?, baseKey: [UInt8]?, identityKey: [UInt8]?, inner: [UInt8]?
         var registrationID: UInt32?, signedPreKeyID: UInt32?, kemPreKeyID: UInt32?, kemCiphertext: [UInt8]?

@@ -14,7 +14,7 @@ public enum SenderKeyLayout: String, Sendable, CaseIterable {
 public struct SenderKeyMessage: Sendable, Equatable {
     public static let signatureBytes = 64
     public static let legacyTypeCode = 4
-    public static let typeCode = 7
+    public static let kind = MessageKind.senderKey
 
     public let layout: SenderKeyLayout
     /// 16 bytes in the current layout, empty in the legacy one.
@@ -32,7 +32,7 @@ public struct SenderKeyMessage: Sendable, Equatable {
         layout: SenderKeyLayout, distributionID: [UInt8], chainID: UInt32, iteration: UInt32, ciphertext: [UInt8],
         sign: (ArraySlice<UInt8>) -> [UInt8]
     ) {
-        var writer = ProtobufWriter(prefix: [MessageVersion.byte(for: MessageVersion.v3)],
+        var writer = ProtobufWriter(prefix: [MessageVersion.v3.byte],
                                     reservingCapacity: ciphertext.count + 96)
         switch layout {
         case .legacy:
@@ -66,7 +66,7 @@ public struct SenderKeyMessage: Sendable, Equatable {
         guard bytes.count <= WireLimits.maxMessageBytes else {
             throw WireFormatError(.tooLarge, "SenderKeyMessage of \(bytes.count) bytes exceeds \(WireLimits.maxMessageBytes)")
         }
-        guard try MessageVersion.parse(bytes[0]) == MessageVersion.v3 else {
+        guard try MessageVersion(parsing: bytes[0]) == MessageVersion.v3 else {
             throw WireFormatError(.unknownVersion, "SenderKeyMessage version must be 3")
         }
         let fields = try SenderKeyFields(bytes[1..<(bytes.count - Self.signatureBytes)], layout: layout,
@@ -107,7 +107,7 @@ public struct SenderKeyDistributionMessage: Sendable, Equatable {
 
     public init(layout: SenderKeyLayout, distributionID: [UInt8], chainID: UInt32, iteration: UInt32, chainKey: [UInt8], signingKey: [UInt8]) {
         precondition(chainKey.count == 32 && signingKey.count == 33)
-        var writer = ProtobufWriter(prefix: [MessageVersion.byte(for: MessageVersion.v3)], reservingCapacity: 96)
+        var writer = ProtobufWriter(prefix: [MessageVersion.v3.byte], reservingCapacity: 96)
         switch layout {
         case .legacy:
             writer.appendUInt(field: 1, UInt64(chainID))
@@ -134,7 +134,7 @@ public struct SenderKeyDistributionMessage: Sendable, Equatable {
     public init(serialized bytes: [UInt8], layout: SenderKeyLayout) throws {
         guard bytes.count > 1 else { throw WireFormatError(.truncated, "empty SenderKeyDistributionMessage") }
         guard bytes.count <= 4096 else { throw WireFormatError(.tooLarge, "SenderKeyDistributionMessage of \(bytes.count) bytes") }
-        guard try MessageVersion.parse(bytes[0]) == MessageVersion.v3 else {
+        guard try MessageVersion(parsing: bytes[0]) == MessageVersion.v3 else {
             throw WireFormatError(.unknownVersion, "SenderKeyDistributionMessage version must be 3")
         }
         let fields = try SenderKeyFields(bytes[1...], layout: layout,

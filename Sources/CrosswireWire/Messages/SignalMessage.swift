@@ -2,9 +2,9 @@
 /// 4 ciphertext} ‖ mac(8)`. This type only encodes and decodes; the MAC is computed and checked by the
 /// protocol layer over `senderIdentity ‖ receiverIdentity ‖ authenticatedBytes`.
 public struct SignalMessage: Sendable, Equatable {
-    public static let typeCode = 2
+    public static let kind = MessageKind.signal
 
-    public let version: UInt8
+    public let version: MessageVersion
     /// 33-byte serialized sender ratchet key.
     public let ratchetKey: [UInt8]
     public let counter: UInt32
@@ -21,10 +21,10 @@ public struct SignalMessage: Sendable, Equatable {
     /// then appended. Fields go out in ascending tag order with `previous_counter` always present, as
     /// libsignal emits them.
     public init(
-        version: UInt8, ratchetKey: [UInt8], counter: UInt32, previousCounter: UInt32, ciphertext: [UInt8],
+        version: MessageVersion, ratchetKey: [UInt8], counter: UInt32, previousCounter: UInt32, ciphertext: [UInt8],
         mac: (ArraySlice<UInt8>) -> [UInt8]
     ) {
-        var writer = ProtobufWriter(prefix: [MessageVersion.byte(for: version)],
+        var writer = ProtobufWriter(prefix: [version.byte],
                                     reservingCapacity: ciphertext.count + 64)
         writer.appendBytes(field: 1, ratchetKey)
         writer.appendUInt(field: 2, UInt64(counter))
@@ -51,7 +51,7 @@ public struct SignalMessage: Sendable, Equatable {
         guard bytes.count <= WireLimits.maxMessageBytes else {
             throw WireFormatError(.tooLarge, "SignalMessage of \(bytes.count) bytes exceeds \(WireLimits.maxMessageBytes)")
         }
-        version = try MessageVersion.parse(bytes[0])
+        version = try MessageVersion(parsing: bytes[0])
         var reader = ProtobufReader(bytes[1..<(bytes.count - WireLimits.macBytes)])
         var ratchetKey: [UInt8]?, counter: UInt32?, previousCounter: UInt32?, ciphertext: [UInt8]?
         while let field = try reader.next() {

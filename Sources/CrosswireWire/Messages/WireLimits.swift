@@ -13,33 +13,6 @@ public enum WireLimits {
     public static let kemTypeByte: UInt8 = 0x0A
 }
 
-/// The version byte: high nibble = message (session) version, low nibble = highest version the sender
-/// supports. Parsers key on the high nibble, as current libsignal does.
-public enum MessageVersion {
-    /// X3DH sessions (Signal protocol v3, what WhatsApp and libsignal ≤ 0.74 speak).
-    public static let v3: UInt8 = 3
-    /// PQXDH sessions.
-    public static let v4: UInt8 = 4
-    /// The highest version Crosswire speaks.
-    public static let current: UInt8 = 4
-
-    /// `version << 4 | version`: `0x33` for v3 (the low nibble libsignal 0.2.3 checks), `0x44` for v4, as
-    /// libsignal emits them.
-    public static func byte(for version: UInt8) -> UInt8 { version << 4 | version }
-
-    /// The message version in `byte`, refusing legacy (< 3) and unknown (> 4) versions.
-    public static func parse(_ byte: UInt8) throws -> UInt8 {
-        let version = byte >> 4
-        if version < v3 {
-            throw WireFormatError(.legacyVersion, "message version \(version) is older than 3")
-        }
-        if version > v4 {
-            throw WireFormatError(.unknownVersion, "message version \(version) is newer than 4")
-        }
-        return version
-    }
-}
-
 func checkPublicKey(_ bytes: [UInt8], field: String) throws {
     guard bytes.count == WireLimits.publicKeyBytes else {
         throw WireFormatError(.invalidFieldLength, "\(field) must be 33 bytes, got \(bytes.count)")

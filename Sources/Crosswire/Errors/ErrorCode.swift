@@ -1,0 +1,13 @@
+/// A code within one error family. String-backed, so a new code never breaks a caller's `switch` (callers
+/// compare with `==`), and generic over the family, so a session code cannot be compared with a group
+/// code by mistake. The raw value is also the code name the interop protocol prints.
+public struct ErrorCode<Family>: RawRepresentable, Hashable, Sendable, CustomStringConvertible {
+    public let rawValue: String
+
+    public init(rawValue: String) { self.rawValue = rawValue }
+
+    /// A code named `rawValue`.
+    public init(_ rawValue: String) { self.rawValue = rawValue }
+
+    public var description: String { rawValue }
+}

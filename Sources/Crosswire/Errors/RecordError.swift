@@ -1,0 +1,52 @@
+import CrosswireCrypto
+import CrosswireWire
+
+/// A stored record (session, sender key, identity, prekey) that could not be decoded. Raised by every
+/// `init(serialized:)` of a record type, before anything is used: a corrupt row is refused, never half
+/// loaded.
+public struct RecordError: CrosswireError {
+    public typealias Code = ErrorCode<RecordError>
+    public typealias Family = RecordError
+
+    public let code: Code
+    public let reason: String
+    /// Which kind of record it was ("session record", "signed prekey", …).
+    public internal(set) var record: String?
+    public let underlying: (any Error)?
+
+    public init(_ code: Code, _ reason: String, underlying: (any Error)? = nil) {
+        self.code = code
+        self.reason = reason
+        self.underlying = underlying
+    }
+
+    init(corrupt record: String, _ reason: String, underlying: (any Error)? = nil) {
+        self.init(.corruptRecord, "\(record): \(reason)", underlying: underlying)
+        self.record = record
+    }
+
+    /// Runs `body` over each protobuf field of `bytes`, turning codec and key errors into `corruptRecord`.
+    static func fields(
+        of bytes: ArraySlice<UInt8>, in record: String, _ body: (ProtobufReader.Field) throws -> Void
+    ) throws(RecordError) {
+        do {
+            var reader = ProtobufReader(bytes)
+            while let field = try reader.next() { try body(field) }
+        } catch let error as RecordError {
+            throw error
+        } catch let error as WireFormatError {
+            throw RecordError(corrupt: record, error.reason, underlying: error)
+        } catch let error as CryptoError {
+            throw RecordError(corrupt: record, "key: \(error.reason)", underlying: error)
+        } catch {
+            throw RecordError(corrupt: record, "\(error)", underlying: error)
+        }
+    }
+}
+
+extension ErrorCode where Family == RecordError {
+    /// The bytes are not a record of this kind: truncated, inconsistent, or a key that does not decode.
+    public static let corruptRecord = Self("corruptRecord")
+    /// The record's format version is one this build does not read.
+    public static let unknownFormat = Self("unknownFormat")
+}

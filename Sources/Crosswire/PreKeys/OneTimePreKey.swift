@@ -1,0 +1,45 @@
+@_spi(Hazmat) import CrosswireCrypto
+import CrosswireWire
+
+/// A one-time prekey: used for at most one session, deleted after the first successful decrypt.
+public struct OneTimePreKey: Sendable {
+    public let id: PreKeyID
+    public let keyPair: ECKeyPair
+
+    public init(id: PreKeyID, keyPair: ECKeyPair) {
+        self.id = id
+        self.keyPair = keyPair
+    }
+
+    /// `count` keys with consecutive ids from `start` (wrapping within 1...2^24−1).
+    public static func generateBatch(
+        startingAt start: PreKeyID, count: Int, using entropy: some EntropySource = SystemEntropy()
+    ) -> [OneTimePreKey] {
+        (0..<count).map { offset in
+            let raw = (start.rawValue - 1 + UInt32(offset)) % PreKeyID.maxIssued + 1
+            return OneTimePreKey(id: PreKeyID(raw), keyPair: .generate(using: entropy))
+        }
+    }
+
+    /// Record form `{1 id, 2 public 33 B, 3 private 32 B}` (libsignal's PreKeyRecordStructure). Secret.
+    public var serialized: [UInt8] {
+        var writer = ProtobufWriter(reservingCapacity: 80)
+        writer.appendUInt(field: 1, UInt64(id.rawValue))
+        writer.appendBytes(field: 2, keyPair.publicKey.serialized)
+        writer.appendBytes(field: 3, keyPair.privateKey.rawRepresentation.unprotectedBytes)
+        return writer.bytes
+    }
+
+    public init(serialized: [UInt8]) throws(RecordError) {
+        var id: UInt32?, privateKey: ECPrivateKey?
+        try RecordError.fields(of: serialized[...], in: "one-time prekey") { field in
+            switch field.number {
+            case 1: id = try field.value.uint32(field: 1)
+            case 3: privateKey = try ECPrivateKey(rawRepresentation: try field.value.bytes(field: 3, count: 32))
+            default: break
+            }
+        }
+        guard let id, let privateKey else { throw RecordError(corrupt: "one-time prekey", "lacks a field") }
+        self.init(id: PreKeyID(id), keyPair: ECKeyPair(privateKey: privateKey))
+    }
+}

@@ -1,0 +1,23 @@
+import CrosswireWire
+
+/// An outgoing message: a SignalMessage or, until the first reply, a PreKeySignalMessage.
+public enum CiphertextMessage: Sendable {
+    case signal(SignalMessage)
+    case preKey(PreKeySignalMessage)
+
+    /// What the transport must say about these bytes so the receiver can decode them.
+    public var kind: MessageKind {
+        switch self {
+        case .signal: .signal
+        case .preKey: .preKey
+        }
+    }
+
+    /// The bytes to send.
+    public var serialized: [UInt8] {
+        switch self {
+        case .signal(let message): message.serialized
+        case .preKey(let message): message.serialized
+        }
+    }
+}

@@ -1,0 +1,31 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+
+/// A private key prepared for repeated XEdDSA signing: `a = k mod L` and the Edwards key `A = a·B` are
+/// computed once, so each signature costs one base-point multiplication instead of two (a sender key
+/// signs every group message).
+public struct XEdDSASigningKey: Sendable {
+    let clamped: SecretBytes
+    let scalar: SecretBytes
+    let publicA: [UInt8]
+
+    public init(_ privateKey: ECPrivateKey) {
+        clamped = privateKey.secret
+        (scalar, publicA) = clamped.withUnsafeBytes { XEdDSA.expand(clampedKey: $0) }
+    }
+
+    public func signature<D: DataProtocol>(for message: D, using entropy: some EntropySource = SystemEntropy()) -> [UInt8] {
+        var z = [UInt8](repeating: 0, count: 64)
+        z.withUnsafeMutableBytes { entropy.fill($0) }
+        return withContiguous(message) { m in
+            clamped.withUnsafeBytes { k in scalar.withUnsafeBytes { a in XEdDSA.sign(m, clampedKey: k, scalar: a, publicA: publicA, z: z) } }
+        }
+    }
+}
+
+extension XEdDSASigningKey: CustomStringConvertible {
+    public var description: String { "XEdDSASigningKey(redacted)" }
+}

@@ -1,0 +1,13 @@
+import CSodium
+
+// libsodium-calling file.
+
+/// The operating system CSPRNG (libsodium's `randombytes_buf`, i.e. `getrandom(2)` on Linux).
+public struct SystemEntropy: EntropySource {
+    public init() { Sodium.ensureReady() }
+
+    public func fill(_ buffer: UnsafeMutableRawBufferPointer) {
+        guard let base = buffer.baseAddress, buffer.count > 0 else { return }
+        randombytes_buf(base, buffer.count)
+    }
+}

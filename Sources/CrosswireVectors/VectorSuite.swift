@@ -1,0 +1,60 @@
+import Crosswire
+import Foundation
+
+/// Every vector file Crosswire checks: its own JSON files at the top of `Vectors/` and the Wycheproof
+/// files it uses in `Vectors/wycheproof/`.
+public enum VectorSuite {
+    /// The files, in a fixed order, that `crosswire vectors verify` and the tests run.
+    public static func files(in directory: URL) throws -> [URL] {
+        let manager = FileManager.default
+        var urls: [URL] = []
+        for folder in [directory, directory.appendingPathComponent("wycheproof")] {
+            let names = try manager.contentsOfDirectory(atPath: folder.path)
+                .filter { $0.hasSuffix(".json") }
+                .sorted()
+            urls += names.map { folder.appendingPathComponent($0) }
+        }
+        return urls
+    }
+
+    public static func verify(directory: URL) async throws -> [VectorReport] {
+        var reports: [VectorReport] = []
+        for url in try files(in: directory) { reports.append(await VectorRunner.run(try VectorFile(contentsOf: url))) }
+        return reports
+    }
+
+    /// Writes the files Crosswire generates, pretty-printed with sorted keys so that regeneration gives
+    /// byte-identical files.
+    public static func generate(directory: URL) async throws -> [URL] {
+        var written: [URL] = []
+        for (name, object) in [("session-v3.json", try await SessionVectors.generate()),
+                               ("sender-keys.json", try await SenderKeyVectors.generate()),
+                               ("pqxdh-v4.json", try await SessionVectors.generate(postQuantum: true, keeping: try? VectorFile(
+                                   contentsOf: directory.appendingPathComponent("pqxdh-v4.json"))))] {
+            let url = directory.appendingPathComponent(name)
+            try (try encode(object)).write(to: url)
+            written.append(url)
+        }
+        return written
+    }
+
+    /// The exact bytes a generated file has.
+    public static func encode(_ object: [String: Any]) throws -> Data {
+        try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys]) + Data("\n".utf8)
+    }
+
+    /// `Vectors/` found from the current directory or any parent (so tests and the tool work from
+    /// anywhere inside a checkout).
+    public static func locateDirectory(startingAt start: URL = URL(fileURLWithPath: FileManager.default.currentDirectoryPath)) -> URL? {
+        var current = start.standardizedFileURL
+        while true {
+            let candidate = current.appendingPathComponent("Vectors")
+            if FileManager.default.fileExists(atPath: candidate.appendingPathComponent("wycheproof").path) {
+                return candidate
+            }
+            let parent = current.deletingLastPathComponent()
+            if parent.path == current.path { return nil }
+            current = parent
+        }
+    }
+}
