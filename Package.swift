@@ -70,7 +70,7 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
-        .testTarget(name: "CrosswireCryptoTests", dependencies: ["CrosswireCrypto"]),
+        .testTarget(name: "CrosswireCryptoTests", dependencies: ["CrosswireCrypto", "_CrosswireTestSupport"]),
         .testTarget(name: "CrosswireWireTests", dependencies: ["CrosswireWire"]),
         .testTarget(
             name: "CrosswireTests",

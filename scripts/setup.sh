@@ -26,5 +26,5 @@ else
 fi
 
 if [ "${CROSSWIRE_SKIP_PEERS:-0}" != "1" ]; then
-    bash scripts/peers-venv.sh || say "some interop peers are unavailable; the tests that need them will say so"
+    bash scripts/peers-venv.sh || say "some interop peers are unavailable; scripts/test.sh then fails the tests that need them (CROSSWIRE_REQUIRE_PEERS=1)"
 fi

@@ -1,54 +1,48 @@
 import Foundation
 import Testing
+import _CrosswireTestSupport
 
 /// Conversations (1:1 and Sender Key groups, legacy layout) between Crosswire (`crosswire interop`) and two
 /// independent implementations, both directions, several seeds: Signal's Rust libsignal (PyPI `signal-protocol` 0.2.3) and python-axolotl
 /// 0.2.3 (a port of libsignal-protocol-java). `scripts/interop/driver.py` runs the scenarios; the peers'
-/// venvs come from `scripts/peers-venv.sh`, which this suite runs itself.
+/// venvs come from `scripts/peers-venv.sh`, which scripts/test.sh runs.
+/// Hermetic by default: each test runs only when the peers, `python3` and the `crosswire` binary are
+/// present (`PeerEnvironment`); under `CROSSWIRE_REQUIRE_PEERS=1` (scripts/test.sh) it always runs and
+/// anything missing fails it.
 @Suite("Interop with libsignal and python-axolotl", .serialized)
 struct InteropTests {
-    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-    static let crosswire = root.appendingPathComponent(".build/debug/crosswire").path
+    static let driver = ["python3", "scripts/interop/driver.py"]
+    static let crosswire = ".build/debug/crosswire interop"
 
-    static let peersReady: Bool = run("/bin/bash", [root.appendingPathComponent("scripts/peers-venv.sh").path]).status == 0
-
-    static func run(_ executable: String, _ arguments: [String]) -> (status: Int32, output: String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        process.currentDirectoryURL = root
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        do {
-            try process.run()
-        } catch {
-            return (-1, "could not start \(executable): \(error)")
-        }
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
-    }
-
-    static let peers: [(String, String)] = [
-        ("libsignal", ".venv-peers/libsignal/bin/python scripts/interop/libsignal_adapter.py"),
-        ("axolotl", ".venv-peers/axolotl/bin/python scripts/interop/axolotl_adapter.py"),
-        ("crosswire", ".build/debug/crosswire interop"),
+    static let peers: [String: String] = [
+        "libsignal": ".venv-peers/libsignal/bin/python scripts/interop/libsignal_adapter.py",
+        "axolotl": ".venv-peers/axolotl/bin/python scripts/interop/axolotl_adapter.py",
+        "crosswire": crosswire,
     ]
 
-    @Test("every scenario passes in both directions for seeds 1, 2, 3", arguments: ["libsignal", "axolotl", "crosswire"])
+    /// Records why a test cannot run (only reachable when the peers are required).
+    static func unavailable(peers: [String], binary: Bool = true) -> Bool {
+        let missing = PeerEnvironment.missing(peers: peers, binary: binary)
+        if !missing.isEmpty { Issue.record("required for this test but missing: \(missing.joined(separator: "; "))") }
+        return !missing.isEmpty
+    }
+
+    @Test("every scenario passes in both directions for seeds 1, 2, 3, against libsignal and python-axolotl",
+          .enabled(if: PeerEnvironment.shouldRun(peers: ["libsignal", "axolotl"], binary: true)),
+          arguments: ["libsignal", "axolotl"])
     func scenarios(peer: String) throws {
-        guard FileManager.default.isExecutableFile(atPath: Self.crosswire) else {
-            Issue.record("\(Self.crosswire) is missing: build it first (scripts/test.sh runs `swift build` before `swift test`)")
-            return
-        }
-        guard peer == "crosswire" || Self.peersReady else {
-            Issue.record("interop peers could not be installed (see scripts/peers-venv.sh): \(peer) scenarios NOT run")
-            return
-        }
-        let command = Self.peers.first { $0.0 == peer }!.1
-        let (status, output) = Self.run("/usr/bin/env", [
-            "python3", "scripts/interop/driver.py", "--a", ".build/debug/crosswire interop", "--b", command, "--seeds", "1,2,3",
-        ])
+        if Self.unavailable(peers: [peer]) { return }
+        try driveScenarios(against: peer)
+    }
+
+    @Test("every scenario passes Crosswire to Crosswire in v3 as well", .enabled(if: PeerEnvironment.shouldRun(peers: [], binary: true)))
+    func selfScenarios() throws {
+        if Self.unavailable(peers: []) { return }
+        try driveScenarios(against: "crosswire")
+    }
+
+    func driveScenarios(against peer: String) throws {
+        let (status, output) = PeerEnvironment.run("/usr/bin/env", Self.driver + ["--a", Self.crosswire, "--b", Self.peers[peer]!, "--seeds", "1,2,3"])
         print(output)
         let summary = output.split(separator: "\n").last.map(String.init) ?? ""
         #expect(status == 0, "driver against \(peer): \(summary)")
@@ -65,30 +59,23 @@ struct InteropTests {
     ]
 
     @Test("libsignal and python-axolotl decrypt the recorded messages of session-v3.json and the legacy sender-keys.json",
+          .enabled(if: PeerEnvironment.shouldRun(peers: ["libsignal", "axolotl"])),
           arguments: 0..<4)
     func recordedVectors(check: Int) {
         let (peer, script, file, expected) = Self.vectorChecks[check]
-        guard Self.peersReady else {
-            Issue.record("interop peers could not be installed (see scripts/peers-venv.sh): \(peer) check of \(file) NOT run")
-            return
-        }
-        let (status, output) = Self.run(Self.root.appendingPathComponent(".venv-peers/\(peer)/bin/python").path, [
-            "scripts/interop/\(script)", "Vectors/\(file)",
-        ])
+        if Self.unavailable(peers: [peer], binary: false) { return }
+        let (status, output) = PeerEnvironment.run(PeerEnvironment.python(peer).path, ["scripts/interop/\(script)", "Vectors/\(file)"])
         print(output)
         #expect(status == 0, "\(output)")
         #expect(output.contains(expected))
     }
 
-    @Test("every scenario also passes Crosswire to Crosswire in v4 (PQXDH: every bundle carries an ML-KEM-1024 prekey)")
+    @Test("every scenario also passes Crosswire to Crosswire in v4 (PQXDH: every bundle carries an ML-KEM-1024 prekey)",
+          .enabled(if: PeerEnvironment.shouldRun(peers: [], binary: true)))
     func postQuantumScenarios() throws {
-        guard FileManager.default.isExecutableFile(atPath: Self.crosswire) else {
-            Issue.record("\(Self.crosswire) is missing: build it first (scripts/test.sh runs `swift build` before `swift test`)")
-            return
-        }
-        let (status, output) = Self.run("/usr/bin/env", [
-            "python3", "scripts/interop/driver.py", "--kem", "--a", ".build/debug/crosswire interop",
-            "--b", ".build/debug/crosswire interop", "--seeds", "1,2,3",
+        if Self.unavailable(peers: []) { return }
+        let (status, output) = PeerEnvironment.run("/usr/bin/env", Self.driver + [
+            "--kem", "--a", Self.crosswire, "--b", Self.crosswire, "--seeds", "1,2,3",
         ])
         print(output)
         let summary = output.split(separator: "\n").last.map(String.init) ?? ""
