@@ -25,7 +25,9 @@ for target in "${targets[@]}"; do
         status=1
     fi
     # Rows of the detailed table whose "Abstract?" column is false: public symbols with no summary.
-    missing=$(awk -F'|' 'NF >= 8 && $3 ~ /^ *false *$/ { gsub(/^ +| +$/, "", $8); print "  " $8 }' "$log")
+    # Articles are listed too but docc never credits them with an abstract, so they are left out.
+    missing=$(awk -F'|' 'NF >= 8 && $3 ~ /^ *false *$/ && $2 !~ /^ *(Article|CollectionGroup) *$/ {
+        gsub(/^ +| +$/, "", $8); print "  " $8 }' "$log")
     summary=$(grep -E "^(Types|Members|Globals) " "$log" | awk -F'|' '{ gsub(/ +/, " ", $2); printf "%s:%s ", $1, $2 }')
     if [ -n "$missing" ]; then
         echo "docs: $target: undocumented public symbols ($summary):" >&2

@@ -1,28 +1,39 @@
 /// Reads protobuf fields one at a time, bounds-checked. Unknown fields of the standard wire types are
 /// skipped (forward compatibility); groups (types 3/4) are refused, as no Signal message uses them.
 public struct ProtobufReader: Sendable {
+    /// A field's payload, by wire type; interpret it with `uint32(field:)` or `bytes(field:count:)`.
     public enum Value: Sendable, Equatable {
+        /// Wire type 0, at most 64 bits.
         case varint(UInt64)
+        /// Wire type 1, little-endian.
         case fixed64(UInt64)
+        /// Wire type 2, a slice of the input (no copy); its length was checked against the input.
         case bytes(ArraySlice<UInt8>)
+        /// Wire type 5, little-endian.
         case fixed32(UInt32)
     }
 
+    /// One decoded field.
     public struct Field: Sendable, Equatable {
+        /// The field number, 1…2^29 − 1 (0 is refused).
         public let number: Int
+        /// The payload.
         public let value: Value
     }
 
     private let input: ArraySlice<UInt8>
     private var offset: Int
 
+    /// Reads `input` in place; offsets in errors are relative to its start.
     public init(_ input: ArraySlice<UInt8>) {
         self.input = input
         self.offset = input.startIndex
     }
 
+    /// Reads a whole array.
     public init(_ input: [UInt8]) { self.init(input[...]) }
 
+    /// Whether every byte has been consumed.
     public var isAtEnd: Bool { offset >= input.endIndex }
 
     /// The next field, or `nil` at the end of input.

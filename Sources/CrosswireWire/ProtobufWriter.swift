@@ -1,8 +1,10 @@
 /// Appends protobuf (proto2) fields in the order they are written. Signal's encoders emit fields in
 /// ascending tag order and emit set-but-zero optionals, so callers write every present field, tag by tag.
 public struct ProtobufWriter: Sendable {
+    /// Everything written so far.
     public private(set) var bytes: [UInt8]
 
+    /// An empty writer; reserve roughly the final size to avoid regrowing.
     public init(reservingCapacity capacity: Int = 64) {
         bytes = []
         bytes.reserveCapacity(capacity)
@@ -14,6 +16,7 @@ public struct ProtobufWriter: Sendable {
         bytes.reserveCapacity(capacity)
     }
 
+    /// A bare varint (no field key), at most 10 bytes.
     public mutating func appendVarint(_ value: UInt64) {
         var v = value
         while v >= 0x80 {

@@ -9,16 +9,25 @@ import Foundation
 /// decrypt must leave every record and store exactly as it was. Anything else traps, which libFuzzer
 /// reports as a crash.
 public enum FuzzTarget: String, CaseIterable, Sendable {
+    /// `SignalMessage` decoding.
     case signalMessage = "signal_message"
+    /// `PreKeySignalMessage` decoding, inner message included.
     case preKeyMessage = "prekey_message"
+    /// Sender Key message and distribution decoding, in both layouts.
     case senderKeyMessage = "sender_key_message"
+    /// Every record and key deserializer, and hex decoding.
     case records
+    /// One line of the JSON-lines interop protocol: the answer must be a JSON object with `ok`.
     case interopLine = "interop_line"
+    /// Decrypting a SignalMessage on the fixture's live session; a failure must leave the record unchanged.
     case decryptSignal = "decrypt_signal"
+    /// Decrypting a PreKey message from a new initiator; a failure must leave the store unchanged.
     case decryptPreKey = "decrypt_prekey"
+    /// Decrypting a group message from a known sender; a failure must leave the store unchanged.
     case decryptSenderKey = "decrypt_sender_key"
 
-    /// Runs one input.
+    /// Runs one input; returns normally or traps (which libFuzzer reports as a crash). The first call
+    /// builds the shared fixture, so it is slower than the rest.
     public func run(_ data: [UInt8]) async {
         switch self {
         case .signalMessage:

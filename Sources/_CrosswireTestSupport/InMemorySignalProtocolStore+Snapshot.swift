@@ -6,9 +6,12 @@ import Crosswire
 extension InMemorySignalProtocolStore {
     /// A store's contents as bytes, keyed by kind and name, in serialized (secret) form.
     public struct Snapshot: Sendable, Equatable {
+        /// Each record's serialized bytes, keyed `kind/name` (for example `session/alice.1`). Secret.
         public let records: [String: [UInt8]]
         let contents: Contents
 
+        /// Byte equality of `records`, which is what "the store did not change" means. Not constant time:
+        /// for tests only.
         public static func == (a: Snapshot, b: Snapshot) -> Bool { a.records == b.records }
     }
 

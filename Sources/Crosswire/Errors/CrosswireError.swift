@@ -6,8 +6,11 @@ import CrosswireWire
 public protocol CrosswireError: Error, Equatable, CustomStringConvertible {
     /// The family the codes belong to (the conforming type itself).
     associatedtype Family
+    /// What went wrong, to match on with `==`: new codes are added without breaking callers.
     var code: ErrorCode<Family> { get }
+    /// For people and logs: names ids, counters and sizes, never key material or plaintext.
     var reason: String { get }
+    /// The codec, crypto or store error this one came from, kept whole rather than flattened into `reason`.
     var underlying: (any Error)? { get }
     /// An error of this family without payloads; each family's own initializers set those.
     init(_ code: ErrorCode<Family>, _ reason: String, underlying: (any Error)?)
@@ -17,6 +20,7 @@ extension CrosswireError {
     /// The code's name, for logs and the interop protocol's `<code>: <reason>` answers.
     public var codeName: String { code.rawValue }
 
+    /// `Type.code: reason`, then the underlying error: safe to log, since no part holds secrets.
     public var description: String {
         var text = "\(Self.self).\(code): \(reason)"
         if let underlying { text += " (underlying: \(underlying))" }

@@ -1,10 +1,13 @@
 /// Why a Sender Key (group) operation failed: creating or processing a distribution, encrypting, or
 /// decrypting a group message. The payloads say which sender, chain and iteration it was about.
 public struct GroupError: CrosswireError {
+    /// This family's codes, from `invalidSignature` to `storeFailure`.
     public typealias Code = ErrorCode<GroupError>
     public typealias Family = GroupError
 
+    /// Which failure it is: match on this, then read the payloads.
     public let code: Code
+    /// What was wrong, for people and logs; never a chain key, signing key or plaintext.
     public let reason: String
     /// The member whose sender key was involved.
     public internal(set) var sender: ProtocolAddress?
@@ -12,8 +15,11 @@ public struct GroupError: CrosswireError {
     public internal(set) var chainID: UInt32?
     /// The message iteration on that chain (duplicates, jumps).
     public internal(set) var iteration: UInt32?
+    /// The codec, crypto or store error this one came from (the store's own error for `storeFailure`).
     public let underlying: (any Error)?
 
+    /// An error without payloads; Crosswire's own errors also set `sender`, `chainID` and `iteration`
+    /// where known.
     public init(_ code: Code, _ reason: String, underlying: (any Error)? = nil) {
         self.code = code
         self.reason = reason

@@ -5,15 +5,20 @@ import CrosswireWire
 /// `init(serialized:)` of a record type, before anything is used: a corrupt row is refused, never half
 /// loaded.
 public struct RecordError: CrosswireError {
+    /// This family's codes: `corruptRecord` and `unknownFormat`.
     public typealias Code = ErrorCode<RecordError>
     public typealias Family = RecordError
 
+    /// Which failure it is: a corrupt row, or a format this build cannot read.
     public let code: Code
+    /// Which field or check failed; never the record's bytes.
     public let reason: String
     /// Which kind of record it was ("session record", "signed prekey", …).
     public internal(set) var record: String?
+    /// The codec or key error the decoder stopped at, if any.
     public let underlying: (any Error)?
 
+    /// An error without payloads; the decoders also set `record`.
     public init(_ code: Code, _ reason: String, underlying: (any Error)? = nil) {
         self.code = code
         self.reason = reason

@@ -3,10 +3,13 @@ import CrosswireCrypto
 /// Why a 1:1 session operation failed: building a session from a bundle, encrypting, or decrypting either
 /// message type. Match on `code`; the payloads say which peer, chain, counter or prekey it was about.
 public struct SessionError: CrosswireError {
+    /// This family's codes, from `invalidMAC` to `storeFailure`.
     public typealias Code = ErrorCode<SessionError>
     public typealias Family = SessionError
 
+    /// Which failure it is: match on this, then read the payloads.
     public let code: Code
+    /// What was wrong, for people and logs; never a key, a MAC or plaintext.
     public let reason: String
     /// The peer device the operation was for, once known (always set by `SessionCipher`).
     public internal(set) var address: ProtocolAddress?
@@ -16,8 +19,11 @@ public struct SessionError: CrosswireError {
     public internal(set) var counter: UInt32?
     /// The prekey a PreKey message or bundle named that this device does not have, or may not reuse.
     public internal(set) var preKey: PreKeyReference?
+    /// The codec, crypto or store error this one came from (the store's own error for `storeFailure`).
     public let underlying: (any Error)?
 
+    /// An error without payloads; Crosswire's own errors also set `address`, `ratchetKey`, `counter` or
+    /// `preKey` where known.
     public init(_ code: Code, _ reason: String, underlying: (any Error)? = nil) {
         self.code = code
         self.reason = reason
@@ -76,16 +82,22 @@ extension ErrorCode where Family == SessionError {
     public static let postQuantumRequired = Self("postQuantumRequired")
     /// A message could not be decoded; `underlying` is the codec's error.
     public static let invalidMessage = Self("invalidMessage")
-    /// The caller's store threw; `underlying` is its error, and nothing was saved.
+    /// The caller's store threw; `underlying` is its error. A failed read saved nothing; a failed write
+    /// leaves the operation's earlier writes in place (the identity before the session, the session
+    /// before the used prekey's removal), since the stores are not one transaction.
     public static let storeFailure = Self("storeFailure")
 }
 
 /// A prekey named in a PreKey message or bundle, by kind: the three id spaces are separate.
 public enum PreKeyReference: Sendable, Hashable, CustomStringConvertible {
+    /// A one-time prekey, looked up in the `PreKeyStore`.
     case oneTime(PreKeyID)
+    /// A signed prekey, looked up in the `SignedPreKeyStore`.
     case signed(SignedPreKeyID)
+    /// An ML-KEM prekey (PQXDH), looked up in the `KEMPreKeyStore`.
     case kem(KEMPreKeyID)
 
+    /// The kind and the id, such as "signed prekey 7".
     public var description: String {
         switch self {
         case .oneTime(let id): "one-time prekey \(id)"

@@ -6,12 +6,18 @@ import CrosswireWire
 public struct Fingerprint: Sendable, Equatable {
     /// 5200 in the deployed apps.
     public static let defaultIterations = 5200
+    /// The version written into `scannable` (libsignal's current one); a scan of another version throws
+    /// `versionMismatch` in `matchesScanned(_:)`.
     public static let scannableVersion: UInt32 = 2
 
+    /// The 60-digit safety number, the same on both devices: show it in twelve groups of five digits.
     public let displayable: String
     /// `CombinedFingerprints {1 version, 2 local {1 content}, 3 remote {1 content}}`.
     public let scannable: [UInt8]
 
+    /// Computes the safety number of a conversation. Each device passes its own stable id (the app's
+    /// user identifier) and identity as local and the peer's as remote, so both get the same digits;
+    /// `iterations` outside 2…1 000 000 throws `invalidArgument`.
     public init(
         iterations: Int = defaultIterations, version: UInt32 = scannableVersion,
         localStableID: [UInt8], localIdentity: IdentityKey,

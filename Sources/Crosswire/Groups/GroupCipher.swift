@@ -6,11 +6,13 @@ import CrosswireWire
 /// Failures leave the store unchanged: the record is saved only after a message decrypted. Errors are
 /// `GroupError`s naming the sender; a store's own error comes through as `storeFailure`.
 public struct GroupCipher<Store: SenderKeyStore>: Sendable {
+    /// Where sender key records are loaded and, only after an operation succeeded, saved.
     public let store: Store
     /// This device: the sender of what `encrypt` produces.
     public let localAddress: ProtocolAddress
     let entropy: any EntropySource
 
+    /// A cipher that sends as `localAddress`; `entropy` (new sender keys, signatures) is injectable for tests.
     public init(store: Store, localAddress: ProtocolAddress, entropy: any EntropySource = SystemEntropy()) {
         self.store = store
         self.localAddress = localAddress
@@ -64,6 +66,8 @@ public struct GroupCipher<Store: SenderKeyStore>: Sendable {
         try await save(record, name)
     }
 
+    /// One signed ciphertext for every member of `groupID`, on our newest chain, which advances. Throws
+    /// `noSenderKey` until `distributionMessage(for:layout:)` has created our sender key.
     public func encrypt(_ plaintext: [UInt8], groupID: [UInt8]) async throws(GroupError) -> SenderKeyMessage {
         let name = SenderKeyName(groupID: groupID, sender: localAddress)
         guard var record = try await load(name), var state = record.outbound else {
@@ -96,6 +100,8 @@ public struct GroupCipher<Store: SenderKeyStore>: Sendable {
         return message
     }
 
+    /// Verifies and decrypts `sender`'s group message in the layout of the group's record; the record is
+    /// saved only when the message decrypted.
     public func decrypt(_ bytes: [UInt8], from sender: ProtocolAddress, groupID: [UInt8]) async throws(GroupError) -> [UInt8] {
         let name = SenderKeyName(groupID: groupID, sender: sender)
         guard var record = try await load(name), !record.isEmpty else {

@@ -5,6 +5,7 @@ import CrosswireWire
 /// `{1 chain id, 2 iteration, 3 chain key, 4 signing public (32), 5 signing private (32)?, 6 skipped packed
 /// (iteration u32 LE ‖ seed 32)…}`. A state with field 5 is outbound (and has no skipped keys).
 extension SenderKeyRecord {
+    /// The leading byte of `serialized`; a record with another one is refused as `unknownFormat`.
     public static let formatVersion: UInt8 = 1
     static let recordName = "sender key record"
 
@@ -35,6 +36,7 @@ extension SenderKeyRecord {
         writer.appendBytes(field: 4, signingKey.rawRepresentation)
     }
 
+    /// Restores a record from `serialized`; a corrupt one throws rather than loading in part.
     public init(serialized bytes: [UInt8]) throws(RecordError) {
         guard let format = bytes.first else { throw RecordError(corrupt: Self.recordName, "empty") }
         guard format == Self.formatVersion else {

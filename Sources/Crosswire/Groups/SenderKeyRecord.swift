@@ -25,6 +25,7 @@ public struct SenderKeyRecord: Sendable {
         }
     }
 
+    /// The wire layout, fixed when the group's record was created: messages in the other one are `wrongLayout`.
     public let layout: SenderKeyLayout
     /// 16 bytes in the distribution-UUID layout; empty in the legacy one.
     public let distributionID: [UInt8]
@@ -36,6 +37,7 @@ public struct SenderKeyRecord: Sendable {
         self.states = states
     }
 
+    /// No chain yet, so nothing to encrypt or decrypt with.
     public var isEmpty: Bool { states.isEmpty }
 
     /// Our newest chain, when this record is our own.

@@ -10,13 +10,13 @@ package enum X3DH {
     static let pqInfo = Array("WhisperText_X25519_SHA-256_CRYSTALS-KYBER-1024".utf8)
     static let discontinuity = [UInt8](repeating: 0xFF, count: 32)
 
-    /// Alice: a session from Bob's bundle. Bob's signed prekey is his first ratchet key; Alice receives on
-    /// it and immediately performs one ratchet step to get her sending chain.
     /// ML-KEM encapsulation; replaced only by vector replay, which must reuse a recorded ciphertext
     /// because swift-crypto's encapsulation takes no injectable randomness.
     package typealias Encapsulator = @Sendable (MLKEMPublicKey) throws(CryptoError) -> (SecretBytes, [UInt8])
     package static let encapsulate: Encapsulator = { key throws(CryptoError) in try key.encapsulate() }
 
+    /// Alice: a session from Bob's bundle. Bob's signed prekey is his first ratchet key; Alice receives on
+    /// it and immediately performs one ratchet step to get her sending chain.
     static func initiate(
         identity: IdentityKeyPair, localRegistrationID: RegistrationID, bundle: PreKeyBundle,
         using entropy: some EntropySource, encapsulate: Encapsulator = X3DH.encapsulate

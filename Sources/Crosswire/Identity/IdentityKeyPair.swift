@@ -4,18 +4,23 @@ import CrosswireWire
 /// The private half of a device identity. Serialized like libsignal's `IdentityKeyPairStructure`
 /// (`1: public 33 B`, `2: private 32 B`).
 public struct IdentityKeyPair: Sendable, CustomStringConvertible {
+    /// The public half: what the device publishes and peers trust.
     public let identityKey: IdentityKey
+    /// Secret: the device's long-term private key.
     public let privateKey: ECPrivateKey
 
+    /// An identity from an existing Curve25519 key pair.
     public init(keyPair: ECKeyPair) {
         identityKey = IdentityKey(keyPair.publicKey)
         privateKey = keyPair.privateKey
     }
 
+    /// A fresh identity, made once per device install; pass seeded entropy only in tests and vectors.
     public static func generate(using entropy: some EntropySource = SystemEntropy()) -> IdentityKeyPair {
         IdentityKeyPair(keyPair: .generate(using: entropy))
     }
 
+    /// A 64-byte XEdDSA signature over `message`, as prekeys are signed; randomized by `entropy`.
     public func signature(for message: [UInt8], using entropy: some EntropySource = SystemEntropy()) -> [UInt8] {
         privateKey.signature(for: message, using: entropy)
     }
@@ -28,6 +33,7 @@ public struct IdentityKeyPair: Sendable, CustomStringConvertible {
         return writer.bytes
     }
 
+    /// Restores a pair from `serialized`; a public key that does not match the private key is `corruptRecord`.
     public init(serialized: [UInt8]) throws(RecordError) {
         let record = "identity key pair"
         var publicBytes: [UInt8]?, privateKey: ECPrivateKey?
@@ -46,5 +52,6 @@ public struct IdentityKeyPair: Sendable, CustomStringConvertible {
         self.init(keyPair: ECKeyPair(privateKey: privateKey))
     }
 
+    /// The public identity only: the private key is redacted.
     public var description: String { "IdentityKeyPair(\(identityKey), private: redacted)" }
 }

@@ -2,10 +2,13 @@ import CrosswireCrypto
 
 /// A registration id: 1...16380, so it fits a two-byte varint (libsignal's `KeyHelper`).
 public struct RegistrationID: RawRepresentable, Sendable, Hashable, CustomStringConvertible {
+    /// The ids Crosswire issues and `init(rawValue:)` accepts.
     public static let range: ClosedRange<UInt32> = 1...16380
 
+    /// The id, as sent in PreKey messages and bundles.
     public let rawValue: UInt32
 
+    /// `nil` outside `range`.
     public init?(rawValue: UInt32) {
         guard Self.range.contains(rawValue) else { return nil }
         self.rawValue = rawValue
@@ -23,5 +26,6 @@ public struct RegistrationID: RawRepresentable, Sendable, Hashable, CustomString
         }
     }
 
+    /// The bare number.
     public var description: String { String(rawValue) }
 }

@@ -7,6 +7,7 @@ public struct ChainLimits: Sendable, Equatable {
     /// Skipped-message seeds kept per chain for out-of-order delivery; the oldest go first.
     public let maxSkippedKeys: Int
 
+    /// Bounds for one kind of chain; the library uses `SessionLimits.chain` and `GroupLimits.chain`.
     public init(maxForwardJump: UInt32, maxSkippedKeys: Int) {
         self.maxForwardJump = maxForwardJump
         self.maxSkippedKeys = maxSkippedKeys

@@ -5,14 +5,20 @@ import CrosswireWire
 /// public key, type byte `0x0A` included). One-time keys are deleted after their first use; a
 /// last-resort key stays, and each (KEM prekey, signed prekey, base key) triple may be used only once.
 public struct KEMPreKey: Sendable {
+    /// Named in the bundle and in the PreKey messages that used this key.
     public let id: KEMPreKeyID
+    /// Secret: decapsulates what initiators sent to this key.
     public let privateKey: MLKEMPrivateKey
+    /// What the bundle publishes (1569 bytes serialized, type byte `0x0A`).
     public let publicKey: MLKEMPublicKey
+    /// The identity key's XEdDSA signature over the serialized public key; peers check it when they build the bundle.
     public let signature: [UInt8]
     /// Milliseconds since 1970.
     public let timestamp: UInt64
+    /// A last-resort key stays after use (for when one-time keys run out); a one-time key is deleted.
     public let isLastResort: Bool
 
+    /// A key from its parts; the public key is derived from the private one, the signature is not checked here.
     public init(id: KEMPreKeyID, privateKey: MLKEMPrivateKey, signature: [UInt8], timestamp: UInt64, isLastResort: Bool) {
         self.id = id
         self.privateKey = privateKey
@@ -22,6 +28,7 @@ public struct KEMPreKey: Sendable {
         self.isLastResort = isLastResort
     }
 
+    /// A fresh ML-KEM-1024 key signed by `identity`; `lastResort` decides whether it survives its first use.
     public static func generate(
         id: KEMPreKeyID, signedBy identity: IdentityKeyPair, timestamp: UInt64, lastResort: Bool,
         using entropy: some EntropySource = SystemEntropy()
@@ -42,6 +49,7 @@ public struct KEMPreKey: Sendable {
         return writer.bytes
     }
 
+    /// Restores a key from `serialized`, rebuilding the private key from its seed.
     public init(serialized: [UInt8]) throws(RecordError) {
         let record = "KEM prekey"
         var id: UInt32?, seed: [UInt8]?, signature: [UInt8]?, timestamp: UInt64 = 0, lastResort = false

@@ -3,9 +3,12 @@ import CrosswireWire
 
 /// A one-time prekey: used for at most one session, deleted after the first successful decrypt.
 public struct OneTimePreKey: Sendable {
+    /// Named in the bundle and in the PreKey messages that use this key.
     public let id: PreKeyID
+    /// The private half is secret: it stays in the `PreKeyStore` until a session used it.
     public let keyPair: ECKeyPair
 
+    /// A prekey from an existing key pair.
     public init(id: PreKeyID, keyPair: ECKeyPair) {
         self.id = id
         self.keyPair = keyPair
@@ -30,6 +33,7 @@ public struct OneTimePreKey: Sendable {
         return writer.bytes
     }
 
+    /// Restores a prekey from `serialized`; the public key is derived from the private one.
     public init(serialized: [UInt8]) throws(RecordError) {
         var id: UInt32?, privateKey: ECPrivateKey?
         try RecordError.fields(of: serialized[...], in: "one-time prekey") { field in

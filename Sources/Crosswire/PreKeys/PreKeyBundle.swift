@@ -4,17 +4,27 @@ import CrosswireCrypto
 /// prekey's signature (and the KEM prekey's), so a `PreKeyBundle` value is always authentic to its
 /// identity key.
 public struct PreKeyBundle: Sendable {
+    /// The publishing device's registration id.
     public let registrationID: RegistrationID
+    /// The device that published the bundle.
     public let deviceID: DeviceID
+    /// The identity every prekey here is signed by; it must be trusted for sending to start a session.
     public let identityKey: IdentityKey
+    /// Which signed prekey the responder must still hold.
     public let signedPreKeyID: SignedPreKeyID
+    /// The signed prekey: the responder's first ratchet key and partner of DH1 and DH3.
     public let signedPreKey: ECPublicKey
+    /// The identity key's signature over `signedPreKey`, verified when the bundle was built.
     public let signedPreKeySignature: [UInt8]
+    /// The one-time prekey's id, present exactly when `preKey` is.
     public let preKeyID: PreKeyID?
+    /// The one-time prekey (DH4); `nil` when the directory ran out, and the session starts without it.
     public let preKey: ECPublicKey?
     /// The ML-KEM-1024 prekey: present → PQXDH (v4), absent → X3DH (v3).
     public let kemPreKeyID: KEMPreKeyID?
+    /// The ML-KEM-1024 public key, present exactly when its id and signature are.
     public let kemPreKey: MLKEMPublicKey?
+    /// The identity key's signature over the serialized `kemPreKey`, verified when the bundle was built.
     public let kemPreKeySignature: [UInt8]?
 
     /// A bundle as a directory hands it out: every field as published, signatures checked here.

@@ -3,6 +3,8 @@
 public struct PreKeyID: PreKeyIdentifier {
     /// The largest id Crosswire issues.
     public static let maxIssued: UInt32 = 0xFF_FFFF
+    /// The id, as in bundles and PreKey messages.
     public let rawValue: UInt32
+    /// Any value: ids from peers may exceed `maxIssued`.
     public init(rawValue: UInt32) { self.rawValue = rawValue }
 }

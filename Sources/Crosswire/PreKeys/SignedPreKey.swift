@@ -3,12 +3,16 @@ import CrosswireWire
 
 /// A medium-term prekey signed by the identity key (XEdDSA over the 33-byte serialized public key).
 public struct SignedPreKey: Sendable {
+    /// Named in the bundle and in every PreKey message of sessions built on this key.
     public let id: SignedPreKeyID
+    /// The private half is secret; the public half is the responder's first ratchet key.
     public let keyPair: ECKeyPair
+    /// The identity key's XEdDSA signature over the serialized public key (64 bytes).
     public let signature: [UInt8]
     /// Milliseconds since 1970, when it was made (for rotation policy).
     public let timestamp: UInt64
 
+    /// A signed prekey from its parts; the signature is checked when a bundle is built from it.
     public init(id: SignedPreKeyID, keyPair: ECKeyPair, signature: [UInt8], timestamp: UInt64) {
         self.id = id
         self.keyPair = keyPair
@@ -16,6 +20,8 @@ public struct SignedPreKey: Sendable {
         self.timestamp = timestamp
     }
 
+    /// A fresh key pair signed by `identity`; rotate it on the app's schedule and keep old ones while
+    /// bundles naming them may still be used.
     public static func generate(
         id: SignedPreKeyID, signedBy identity: IdentityKeyPair, timestamp: UInt64,
         using entropy: some EntropySource = SystemEntropy()
@@ -36,6 +42,7 @@ public struct SignedPreKey: Sendable {
         return writer.bytes
     }
 
+    /// Restores a signed prekey from `serialized`; the public key is derived from the private one.
     public init(serialized: [UInt8]) throws(RecordError) {
         var id: UInt32?, privateKey: ECPrivateKey?, signature: [UInt8]?, timestamp: UInt64 = 0
         try RecordError.fields(of: serialized[...], in: "signed prekey") { field in

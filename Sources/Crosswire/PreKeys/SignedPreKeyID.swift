@@ -1,5 +1,7 @@
 /// A signed prekey id (its own space, as in libsignal).
 public struct SignedPreKeyID: PreKeyIdentifier {
+    /// The id, as in bundles and PreKey messages.
     public let rawValue: UInt32
+    /// Any value: ids from peers are not range-checked.
     public init(rawValue: UInt32) { self.rawValue = rawValue }
 }

@@ -10,13 +10,19 @@ import CrosswireWire
 /// Calls for the same peer address must not run concurrently (load–decrypt–store is not atomic
 /// across stores), exactly as with libsignal; different addresses are independent.
 public struct SessionCipher<Store: SignalProtocolStore>: Sendable {
+    /// Every store a 1:1 session reads and writes; written only once a bundle was processed or a message
+    /// decrypted.
     public let store: Store
+    /// The peer device this cipher talks to; every error it throws names it.
     public let address: ProtocolAddress
+    /// Which sessions to start and accept (PQXDH required or not).
     public let policy: SessionPolicy
     let entropy: any EntropySource
     /// Vector replay only (see `X3DH.Encapsulator`).
     package var encapsulate: X3DH.Encapsulator = X3DH.encapsulate
 
+    /// A cipher for the session with `address`. Cheap: make one per call or keep one per peer. `entropy`
+    /// (base and ratchet keys) is injectable for tests and vectors.
     public init(store: Store, address: ProtocolAddress, policy: SessionPolicy = SessionPolicy(), entropy: any EntropySource = SystemEntropy()) {
         self.store = store
         self.address = address
@@ -34,6 +40,9 @@ public struct SessionCipher<Store: SignalProtocolStore>: Sendable {
         }
     }
 
+    /// Encrypts with the current session and saves the advanced chain. Send `serialized` with `kind`: a
+    /// PreKey message until the peer replied. Throws `noSession` before `process(_:)` or a first received
+    /// message, `untrustedIdentity` if the peer's key is no longer trusted.
     public func encrypt(_ plaintext: [UInt8]) async throws(SessionError) -> CiphertextMessage {
         do {
             return try await encryptMessage(plaintext)
@@ -51,6 +60,8 @@ public struct SessionCipher<Store: SignalProtocolStore>: Sendable {
         }
     }
 
+    /// Decrypts a decoded SignalMessage with the current session, then each archived one (trial
+    /// decryption); the one that decrypts becomes current.
     public func decrypt(_ message: SignalMessage) async throws(SessionError) -> [UInt8] {
         do {
             return try await decryptSignal(message)

@@ -4,6 +4,8 @@ public struct SessionPolicy: Sendable, Equatable {
     /// sessions from others: downgrade protection once every peer publishes KEM prekeys.
     public var requirePostQuantum: Bool
 
+    /// The default accepts X3DH (v3) and PQXDH (v4) sessions alike, so peers that publish no KEM prekey
+    /// can still be reached.
     public init(requirePostQuantum: Bool = false) {
         self.requirePostQuantum = requirePostQuantum
     }

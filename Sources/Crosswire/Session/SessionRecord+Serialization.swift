@@ -5,6 +5,7 @@ import CrosswireWire
 /// Keys are stored as bare 32-byte values (no type byte); public ratchet keys are re-derived from their
 /// private keys on load. Never `Codable`: secrets leave only through this explicit serializer.
 extension SessionRecord {
+    /// The leading byte of `serialized`; a record with another one is refused as `unknownFormat`.
     public static let formatVersion: UInt8 = 1
     static let recordName = "session record"
 
@@ -16,6 +17,7 @@ extension SessionRecord {
         return writer.bytes
     }
 
+    /// Restores a record from `serialized`; a corrupt one throws rather than loading in part.
     public init(serialized bytes: [UInt8]) throws(RecordError) {
         guard let format = bytes.first else { throw RecordError(corrupt: Self.recordName, "empty") }
         guard format == Self.formatVersion else {

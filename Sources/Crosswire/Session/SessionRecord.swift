@@ -16,10 +16,12 @@ public struct SessionRecord: Sendable {
         case archived(Int)
     }
 
+    /// The state that encrypts; `nil` before any session exists.
     public internal(set) var current: SessionState?
     /// Newest first, at most `SessionLimits.maxArchivedStates`.
     public internal(set) var archived: [SessionState]
 
+    /// An empty record: no session yet.
     public init() {
         current = nil
         archived = []
@@ -30,6 +32,7 @@ public struct SessionRecord: Sendable {
         self.archived = archived
     }
 
+    /// No current state: encrypting would throw `noSession`.
     public var isEmpty: Bool { current == nil }
 
     /// Makes `state` current; the previous current state is archived without its pending prekey.

@@ -40,46 +40,66 @@ public actor InMemorySignalProtocolStore: IdentityKeyStore, PreKeyStore, SignedP
     /// Replaces everything held (test support's restore).
     package func replaceContents(_ new: Contents) { contents = new }
 
+    /// A store for the device with this identity and registration id; everything else starts empty.
     public init(identity: IdentityKeyPair, registrationID: RegistrationID) {
         self.identity = identity
         self.registrationID = registrationID
     }
 
+    /// The identity given at creation.
     public func identityKeyPair() -> IdentityKeyPair { identity }
+    /// The registration id given at creation.
     public func localRegistrationID() -> RegistrationID { registrationID }
 
+    /// Records `key` for `address`; `true` when it replaced a different key.
     @discardableResult
     public func saveIdentity(_ key: IdentityKey, for address: ProtocolAddress) -> Bool {
         let previous = contents.identities.updateValue(key, forKey: address)
         return previous != nil && previous != key
     }
 
+    /// Trust on first use, in both directions: an unknown address is trusted, a known one only with the
+    /// key saved for it. Apps that accept a changed key save it first.
     public func isTrustedIdentity(_ key: IdentityKey, for address: ProtocolAddress, direction: TrustDirection) -> Bool {
         guard let known = contents.identities[address] else { return true }
         return known == key
     }
 
+    /// The key saved for `address`, if any.
     public func identity(for address: ProtocolAddress) -> IdentityKey? { contents.identities[address] }
 
+    /// The one-time prekey `id`, while unused.
     public func preKey(id: PreKeyID) -> OneTimePreKey? { contents.preKeys[id] }
+    /// Keeps `preKey`, replacing one with the same id.
     public func storePreKey(_ preKey: OneTimePreKey) { contents.preKeys[preKey.id] = preKey }
+    /// Forgets the one-time prekey `id`; an unknown id is ignored.
     public func removePreKey(id: PreKeyID) { contents.preKeys[id] = nil }
+    /// How many one-time prekeys are left: publish more when it runs low.
     public var preKeyCount: Int { contents.preKeys.count }
 
+    /// The signed prekey `id`, if kept.
     public func signedPreKey(id: SignedPreKeyID) -> SignedPreKey? { contents.signedPreKeys[id] }
+    /// Keeps `signedPreKey`, replacing one with the same id.
     public func storeSignedPreKey(_ signedPreKey: SignedPreKey) { contents.signedPreKeys[signedPreKey.id] = signedPreKey }
 
+    /// The session record for `address`, if any.
     public func session(for address: ProtocolAddress) -> SessionRecord? { contents.sessions[address] }
+    /// Replaces the session record for `address`.
     public func storeSession(_ record: SessionRecord, for address: ProtocolAddress) { contents.sessions[address] = record }
 
+    /// The KEM prekey `id`, while kept (one-time keys go after their first use).
     public func kemPreKey(id: KEMPreKeyID) -> KEMPreKey? { contents.kemPreKeys[id] }
+    /// Keeps `preKey`, replacing one with the same id.
     public func storeKEMPreKey(_ preKey: KEMPreKey) { contents.kemPreKeys[preKey.id] = preKey }
+    /// How many KEM prekeys are held, last-resort ones included.
     public var kemPreKeyCount: Int { contents.kemPreKeys.count }
 
+    /// Whether this last-resort triple was already marked used.
     public func hasUsedKEMPreKey(id: KEMPreKeyID, signedPreKeyID: SignedPreKeyID, baseKey: ECPublicKey) -> Bool {
         contents.usedLastResort.contains(LastResortUse(kemPreKeyID: id, signedPreKeyID: signedPreKeyID, baseKey: baseKey))
     }
 
+    /// Deletes a one-time KEM prekey, or remembers the triple of a last-resort one; an unknown id is ignored.
     public func markKEMPreKeyUsed(id: KEMPreKeyID, signedPreKeyID: SignedPreKeyID, baseKey: ECPublicKey) {
         guard let key = contents.kemPreKeys[id] else { return }
         if key.isLastResort {
@@ -89,6 +109,8 @@ public actor InMemorySignalProtocolStore: IdentityKeyStore, PreKeyStore, SignedP
         }
     }
 
+    /// The sender key record for `name`, if any.
     public func senderKey(for name: SenderKeyName) -> SenderKeyRecord? { contents.senderKeys[name] }
+    /// Replaces the sender key record for `name`.
     public func storeSenderKey(_ record: SenderKeyRecord, for name: SenderKeyName) { contents.senderKeys[name] = record }
 }

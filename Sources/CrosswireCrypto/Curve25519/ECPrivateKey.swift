@@ -11,12 +11,13 @@ import Foundation
 /// X25519 runs on swift-crypto (BoringSSL), measured faster than libsodium here; the swift-crypto key
 /// object is built once with the key so that agreement does not re-derive the public key each time.
 public struct ECPrivateKey: Sendable {
+    /// Length of `rawRepresentation`, the clamped scalar.
     public static let rawCount = 32
 
     let secret: SecretBytes
     let agreementKey: Curve25519.KeyAgreement.PrivateKey
 
-    /// Any 32 bytes; they are clamped.
+    /// Any 32 bytes; they are clamped. Any other length is `invalidLength`.
     public init<Bytes: ContiguousBytes>(rawRepresentation: Bytes) throws(CryptoError) {
         let count = rawRepresentation.withUnsafeBytes { $0.count }
         guard count == Self.rawCount else {
@@ -48,6 +49,7 @@ public struct ECPrivateKey: Sendable {
     /// The clamped scalar. Secret: keep it in the returned container.
     public var rawRepresentation: SecretBytes { secret }
 
+    /// The matching public key, derived once when the key was created; each access copies 32 bytes.
     public var publicKey: ECPublicKey {
         agreementKey.publicKey.rawRepresentation.withUnsafeBytes { ECPublicKey(u: Bytes32($0)) }
     }
@@ -71,7 +73,10 @@ public struct ECPrivateKey: Sendable {
 }
 
 extension ECPrivateKey: CustomStringConvertible, CustomDebugStringConvertible, CustomReflectable {
+    /// Always `ECPrivateKey(redacted)`: the key never reaches logs.
     public var description: String { "ECPrivateKey(redacted)" }
+    /// The same redacted text as `description`.
     public var debugDescription: String { description }
+    /// An empty mirror, so `dump` and debuggers show no key bytes.
     public var customMirror: Mirror { Mirror(self, children: [], displayStyle: .struct) }
 }

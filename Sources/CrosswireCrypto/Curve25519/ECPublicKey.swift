@@ -9,14 +9,16 @@ import Foundation
 public struct ECPublicKey: Sendable, Hashable {
     /// libsignal's `KeyType::Djb`.
     public static let typeByte: UInt8 = 0x05
+    /// Length of `serialized`: type byte plus u.
     public static let serializedCount = 33
+    /// Length of `rawRepresentation`: u alone.
     public static let rawCount = 32
 
     let u: Bytes32
 
     init(u: Bytes32) { self.u = u }
 
-    /// The bare 32-byte u-coordinate (no type byte).
+    /// The bare 32-byte u-coordinate (no type byte). Not checked for canonical form (see `isCanonical`).
     public init<D: DataProtocol>(rawRepresentation: D) throws(CryptoError) {
         guard rawRepresentation.count == Self.rawCount else {
             throw CryptoError(.invalidLength, "Curve25519 public key must be 32 bytes, got \(rawRepresentation.count)")
@@ -37,6 +39,7 @@ public struct ECPublicKey: Sendable, Hashable {
         u = bytes.withUnsafeBytes { Bytes32(UnsafeRawBufferPointer(rebasing: $0[1...])) }
     }
 
+    /// The bare 32-byte little-endian u, without the type byte.
     public var rawRepresentation: [UInt8] { u.array }
 
     /// `0x05 ‖ u`, the form that goes on the wire and into MACs and signatures.
@@ -66,6 +69,7 @@ public struct ECPublicKey: Sendable, Hashable {
         }
     }
 
+    /// The 32 bytes of u without copying them out; the pointer must not escape `body`.
     public func withUnsafeRawBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
         try u.withUnsafeBytes(body)
     }

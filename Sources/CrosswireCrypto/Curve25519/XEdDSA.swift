@@ -12,6 +12,7 @@ import Foundation
 /// bit 7 of the last signature byte, and the nonce hashes the raw clamped key.
 /// Verification reads the sign bit from the signature, so spec-style signatures (sign 0) verify too.
 public enum XEdDSA {
+    /// Signature length: `R ‖ s`, the sign bit in bit 7 of the last byte.
     public static let signatureCount = 64
 
     /// Signs `message` with 64 bytes of fresh randomness Z from `entropy`.
@@ -104,7 +105,8 @@ public enum XEdDSA {
 }
 
 extension ECPrivateKey {
-    /// An XEdDSA signature (libsignal variant) over `message`.
+    /// An XEdDSA signature (libsignal variant) over `message`. For a key that signs often, an
+    /// `XEdDSASigningKey` saves one base-point multiplication per signature.
     public func signature<D: DataProtocol>(for message: D, using entropy: some EntropySource = SystemEntropy()) -> [UInt8] {
         withContiguous(message) { XEdDSA.sign($0, with: secret, entropy: entropy) }
     }

@@ -12,11 +12,13 @@ public struct XEdDSASigningKey: Sendable {
     let scalar: SecretBytes
     let publicA: [UInt8]
 
+    /// Does the key-only half of signing now. Secret: holds the clamped key and `a`.
     public init(_ privateKey: ECPrivateKey) {
         clamped = privateKey.secret
         (scalar, publicA) = clamped.withUnsafeBytes { XEdDSA.expand(clampedKey: $0) }
     }
 
+    /// The same signature `ECPrivateKey.signature(for:using:)` would give for the same randomness.
     public func signature<D: DataProtocol>(for message: D, using entropy: some EntropySource = SystemEntropy()) -> [UInt8] {
         var z = [UInt8](repeating: 0, count: 64)
         z.withUnsafeMutableBytes { entropy.fill($0) }
@@ -27,5 +29,6 @@ public struct XEdDSASigningKey: Sendable {
 }
 
 extension XEdDSASigningKey: CustomStringConvertible {
+    /// Always redacted.
     public var description: String { "XEdDSASigningKey(redacted)" }
 }

@@ -3,6 +3,7 @@
 public enum Hex {
     private static let digits: [UInt8] = Array("0123456789abcdef".utf8)
 
+    /// Two lowercase digits per byte. Not constant time: never encode secrets with it.
     public static func encode<S: Sequence>(_ bytes: S) -> String where S.Element == UInt8 {
         var out = [UInt8]()
         out.reserveCapacity(bytes.underestimatedCount * 2)

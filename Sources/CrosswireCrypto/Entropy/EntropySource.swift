@@ -7,6 +7,7 @@ import Foundation
 /// Where key generation gets its randomness. Production code uses `SystemEntropy`; tests and vector
 /// generation inject `SeededEntropy` so that every byte they produce can be reproduced.
 public protocol EntropySource: Sendable {
+    /// Overwrites every byte of `buffer`. Must not fail: a source that cannot deliver should trap.
     func fill(_ buffer: UnsafeMutableRawBufferPointer)
 }
 

@@ -21,6 +21,7 @@ public final class SeededEntropy: EntropySource {
     private let seed: SecretBytes
     private let state = Locked(State())
 
+    /// `seed` must be exactly 32 bytes (traps otherwise); the stream starts at block 0.
     public init(seed: some ContiguousBytes) {
         Sodium.ensureReady()
         let bytes = SecretBytes(seed)
@@ -35,6 +36,8 @@ public final class SeededEntropy: EntropySource {
         self.init(seed: raw)
     }
 
+    /// The next `buffer.count` bytes of the keystream; thread-safe, but concurrent callers make the
+    /// order of draws, and so the output, nondeterministic.
     public func fill(_ buffer: UnsafeMutableRawBufferPointer) {
         guard buffer.count > 0 else { return }
         state.withLock { state in

@@ -1,9 +1,13 @@
 /// A failure in the crypto layer. Callers match on `code`; `reason` is for humans and never holds key
 /// material. New codes can be added without breaking callers (the code is a struct, not an enum).
 public struct CryptoError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// What went wrong, as an open set of named values: match on these, not on `reason`.
     public struct Code: Hashable, Sendable, CustomStringConvertible {
+        /// The code's stable name, as it appears in logs and test expectations.
         public let name: String
+        /// A code with this name; two codes are equal when their names are.
         public init(_ name: String) { self.name = name }
+        /// The name.
         public var description: String { name }
 
         /// A key, signature or ciphertext has the wrong number of bytes.
@@ -28,15 +32,20 @@ public struct CryptoError: Error, Sendable, Equatable, CustomStringConvertible {
         public static let libraryFailure = Code("libraryFailure")
     }
 
+    /// The machine-readable kind of failure.
     public let code: Code
+    /// A human explanation (lengths, offsets); never key material or message contents.
     public let reason: String
 
+    /// An error with `code`, explained by `reason` (which must not contain secrets).
     public init(_ code: Code, _ reason: String) {
         self.code = code
         self.reason = reason
     }
 
+    /// `CryptoError.<code>: <reason>`.
     public var description: String { "CryptoError.\(code): \(reason)" }
 
+    /// Compares codes only, so tests can match an expected error regardless of its wording.
     public static func == (lhs: CryptoError, rhs: CryptoError) -> Bool { lhs.code == rhs.code }
 }

@@ -10,11 +10,14 @@ import Foundation
 /// An ML-KEM-1024 private key, kept as its 64-byte FIPS 203 seed (d ‖ z), from which the expanded key is
 /// rebuilt; the seed is what is stored.
 public struct MLKEMPrivateKey: Sendable {
+    /// Length of `seed`: FIPS 203's `d ‖ z`.
     public static let seedCount = 64
 
     let key: MLKEM1024.PrivateKey
+    /// Secret: the 64-byte seed, the only form in which the key is stored.
     public let seed: SecretBytes
 
+    /// Rebuilds the expanded key from a stored 64-byte seed; any other length is `invalidLength`.
     public init(seed: SecretBytes) throws(CryptoError) {
         guard seed.count == Self.seedCount else {
             throw CryptoError(.invalidLength, "ML-KEM-1024 seed must be 64 bytes, got \(seed.count)")
@@ -27,10 +30,12 @@ public struct MLKEMPrivateKey: Sendable {
         self.seed = seed
     }
 
+    /// A fresh key from 64 bytes of `entropy`, so seeded entropy gives reproducible keys.
     public static func generate(using entropy: some EntropySource = SystemEntropy()) -> MLKEMPrivateKey {
         try! MLKEMPrivateKey(seed: SecretBytes(randomCount: seedCount, using: entropy))
     }
 
+    /// The encapsulation key to publish.
     public var publicKey: MLKEMPublicKey { MLKEMPublicKey(key: key.publicKey) }
 
     /// The shared secret in `ciphertext` (raw 1568 bytes). A wrong-length ciphertext is an error; a
@@ -49,6 +54,8 @@ public struct MLKEMPrivateKey: Sendable {
 }
 
 extension MLKEMPrivateKey: CustomStringConvertible, CustomReflectable {
+    /// Always redacted.
     public var description: String { "MLKEMPrivateKey(redacted)" }
+    /// An empty mirror, so `dump` shows no seed.
     public var customMirror: Mirror { Mirror(self, children: [], displayStyle: .struct) }
 }

@@ -11,11 +11,15 @@ import Foundation
 /// followed by the raw key. Crosswire uses libsignal's ML-KEM-1024 type `0x0A`; the `0x08` round-3 Kyber
 /// variant has different key derivation and no maintained implementation here.
 public struct MLKEMPublicKey: Sendable, Equatable {
+    /// libsignal's ML-KEM-1024 KEM type byte; `0x08` (round-3 Kyber) is refused.
     public static let typeByte: UInt8 = 0x0A
+    /// Length of `rawRepresentation`, the FIPS 203 encapsulation key.
     public static let rawCount = 1568
+    /// Length of a raw ciphertext (without libsignal's type byte).
     public static let ciphertextCount = 1568
 
     let key: MLKEM1024.PublicKey
+    /// The 1568-byte encapsulation key, without the type byte.
     public let rawRepresentation: [UInt8]
 
     /// The raw 1568-byte encapsulation key; the FIPS 203 modulus check is applied.
@@ -36,7 +40,7 @@ public struct MLKEMPublicKey: Sendable, Equatable {
         self.rawRepresentation = [UInt8](key.rawRepresentation)
     }
 
-    /// `0x0A ‖ raw` (1569 bytes).
+    /// `0x0A ‖ raw` (1569 bytes); another type byte is `invalidKeyType`.
     public init<D: DataProtocol>(serialized: D) throws(CryptoError) {
         guard let first = serialized.first else {
             throw CryptoError(.invalidLength, "empty KEM public key")
@@ -47,6 +51,7 @@ public struct MLKEMPublicKey: Sendable, Equatable {
         try self.init(rawRepresentation: serialized.dropFirst())
     }
 
+    /// `0x0A ‖ raw`, the form in prekey bundles and records.
     public var serialized: [UInt8] { [Self.typeByte] + rawRepresentation }
 
     /// A fresh shared secret and the ciphertext that carries it. swift-crypto draws the randomness itself
@@ -62,5 +67,6 @@ public struct MLKEMPublicKey: Sendable, Equatable {
         return (secret, [UInt8](result.encapsulated))
     }
 
+    /// Byte equality of the raw keys (public data, so not constant time).
     public static func == (a: MLKEMPublicKey, b: MLKEMPublicKey) -> Bool { a.rawRepresentation == b.rawRepresentation }
 }

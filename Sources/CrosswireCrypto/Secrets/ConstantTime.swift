@@ -14,6 +14,7 @@ public enum ConstantTime {
         return sodium_memcmp(a.baseAddress!, b.baseAddress!, a.count) == 0
     }
 
+    /// The same comparison over any contiguous bytes: `true` for equal lengths and contents.
     public static func equals<A: ContiguousBytes, B: ContiguousBytes>(_ a: A, _ b: B) -> Bool {
         a.withUnsafeBytes { pa in b.withUnsafeBytes { pb in equals(pa, pb) } }
     }

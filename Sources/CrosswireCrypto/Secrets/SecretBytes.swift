@@ -60,6 +60,7 @@ public struct SecretBytes: @unchecked Sendable {  // the buffer is never mutated
         self.storage = storage
     }
 
+    /// The length, which is not secret.
     public var count: Int { storage.count }
 
     /// Raw access to the secret. The pointer must not escape `body`.
@@ -100,7 +101,10 @@ extension SecretBytes: Equatable {
 }
 
 extension SecretBytes: CustomStringConvertible, CustomDebugStringConvertible, CustomReflectable {
+    /// `SecretBytes(N bytes, redacted)`: the length only.
     public var description: String { "SecretBytes(\(count) bytes, redacted)" }
+    /// The same redacted text as `description`.
     public var debugDescription: String { description }
+    /// An empty mirror, so `dump` and debuggers show no bytes.
     public var customMirror: Mirror { Mirror(self, children: [], displayStyle: .struct) }
 }

@@ -8,6 +8,7 @@ import Foundation
 /// the type, so an IV, a KDF output of another length or a MAC key cannot stand where a chain key goes,
 /// and code that holds one never re-checks its length.
 public struct SymmetricKey256: Sendable, Equatable, ContiguousBytes {
+    /// The only length this type holds.
     public static let byteCount = 32
 
     /// The bytes, in the one zeroizing container.
@@ -44,7 +45,10 @@ public struct SymmetricKey256: Sendable, Equatable, ContiguousBytes {
 }
 
 extension SymmetricKey256: CustomStringConvertible, CustomDebugStringConvertible, CustomReflectable {
+    /// Always redacted.
     public var description: String { "SymmetricKey256(redacted)" }
+    /// The same redacted text as `description`.
     public var debugDescription: String { description }
+    /// An empty mirror, so `dump` shows no key bytes.
     public var customMirror: Mirror { Mirror(self, children: [], displayStyle: .struct) }
 }

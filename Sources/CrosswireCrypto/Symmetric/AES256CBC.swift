@@ -14,8 +14,11 @@ import Foundation
 /// time, so it is switched off).
 @_spi(Hazmat)
 public enum AES256CBC {
+    /// AES-256 key length; AES-128 and AES-192 are refused by design.
     public static let keyCount = 32
+    /// IV length; the IV comes from the KDF, never from the wire.
     public static let ivCount = 16
+    /// Cipher block length: ciphertexts are a non-empty multiple of it.
     public static let blockCount = 16
 
     /// Fetched once; an `EVP_CIPHER` is immutable and shared safely between threads.
@@ -27,6 +30,8 @@ public enum AES256CBC {
         return Cipher(pointer: pointer)
     }()
 
+    /// PKCS#7-padded ciphertext of `plaintext` (always 1…16 bytes longer). Unauthenticated: MAC or sign
+    /// the result.
     public static func encrypt<Plaintext: DataProtocol, IV: DataProtocol>(
         _ plaintext: Plaintext, key: SecretBytes, iv: IV
     ) throws -> [UInt8] {
@@ -46,6 +51,8 @@ public enum AES256CBC {
         return try run(encrypt: true, plaintext, key: key, iv: iv)
     }
 
+    /// The plaintext, after constant-time unpadding. Only call it on ciphertext whose MAC or signature
+    /// has already verified: CBC decryption of forged input is a padding oracle waiting to happen.
     public static func decrypt<Ciphertext: DataProtocol, IV: DataProtocol>(
         _ ciphertext: Ciphertext, key: SecretBytes, iv: IV
     ) throws -> [UInt8] {

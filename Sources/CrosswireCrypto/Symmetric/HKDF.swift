@@ -7,6 +7,7 @@ import Foundation
 /// HKDF-SHA256 (RFC 5869) on top of `HMACKey`. "No salt" means 32 zero bytes, as in libsignal; that keyed
 /// state is computed once for the process.
 public enum HKDF {
+    /// RFC 5869's limit for SHA-256: 255 blocks of 32 bytes.
     public static let maxOutputCount = 255 * 32
     static let zeroSaltKey = HMACKey(rawKey: [UInt8](repeating: 0, count: 32))
 

@@ -12,6 +12,7 @@ import Foundation
 /// two compression calls instead of four, with no allocation: the keyed state is copied onto the stack,
 /// used and wiped.
 public struct HMACKey: Sendable {
+    /// Length of a full HMAC-SHA256 tag.
     public static let macCount = 32
     static let blockCount = 64
 
@@ -26,6 +27,7 @@ public struct HMACKey: Sendable {
 
     let state: State
 
+    /// Absorbs a secret key; the padded key block is wiped before returning.
     public init(_ key: SecretBytes) {
         self = key.withUnsafeBytes { HMACKey(bytes: $0) }
     }
@@ -124,5 +126,6 @@ public struct HMACKey: Sendable {
 }
 
 extension HMACKey: CustomStringConvertible {
+    /// Always redacted: the keyed state is as good as the key.
     public var description: String { "HMACKey(redacted)" }
 }

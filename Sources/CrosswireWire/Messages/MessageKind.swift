@@ -8,6 +8,7 @@ public enum MessageKind: UInt8, Sendable, Hashable, CaseIterable, CustomStringCo
     /// A `SenderKeyMessage`: one group ciphertext for every member.
     case senderKey = 7
 
+    /// The case name, as logs and the interop driver print it.
     public var description: String {
         switch self {
         case .signal: "signal"

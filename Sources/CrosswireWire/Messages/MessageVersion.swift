@@ -9,6 +9,7 @@ public struct MessageVersion: RawRepresentable, Sendable, Hashable, Comparable, 
     /// The highest version Crosswire speaks.
     public static let current = v4
 
+    /// 3 or 4, never anything else.
     public let rawValue: UInt8
 
     /// `nil` for any version other than 3 and 4.
@@ -35,7 +36,9 @@ public struct MessageVersion: RawRepresentable, Sendable, Hashable, Comparable, 
     /// libsignal emits them.
     public var byte: UInt8 { rawValue << 4 | rawValue }
 
+    /// Orders by version number, so `version >= .v4` reads as "post-quantum".
     public static func < (a: MessageVersion, b: MessageVersion) -> Bool { a.rawValue < b.rawValue }
 
+    /// `v3` or `v4`.
     public var description: String { "v\(rawValue)" }
 }

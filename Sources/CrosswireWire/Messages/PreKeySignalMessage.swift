@@ -3,21 +3,32 @@
 /// SignalMessage carries one). v4 (PQXDH) adds `7 kyber_pre_key_id` and `8 kyber_ciphertext` (`0x0A ‖
 /// 1568 bytes`), both required in v4 and refused in v3.
 public struct PreKeySignalMessage: Sendable, Equatable {
+    /// The transport type code (3) that tells a receiver to parse these bytes as this type.
     public static let kind = MessageKind.preKey
 
+    /// The session version; the inner message always has the same one.
     public let version: MessageVersion
+    /// The sender's registration id (0 when absent). Not authenticated, as in libsignal: use it as a hint only.
     public let registrationID: UInt32
+    /// The one-time prekey the sender consumed, or `nil` when the bundle had none left.
     public let preKeyID: UInt32?
+    /// The signed prekey the sender's handshake used.
     public let signedPreKeyID: UInt32
+    /// The sender's ephemeral base key, 33 bytes `0x05 ‖ u` (checked while decoding).
     public let baseKey: [UInt8]
+    /// The sender's identity key, 33 bytes `0x05 ‖ u`; not yet trusted when this is decoded.
     public let identityKey: [UInt8]
+    /// The first SignalMessage of the session, which carries the MAC that authenticates this one.
     public let message: SignalMessage
-    /// v4 only.
+    /// The KEM prekey the sender encapsulated to; v4 only (`nil` in v3).
     public let kemPreKeyID: UInt32?
-    /// v4 only: `0x0A ‖ ML-KEM-1024 ciphertext`.
+    /// v4 only: `0x0A ‖ ML-KEM-1024 ciphertext` (1569 bytes, checked while decoding).
     public let kemCiphertext: [UInt8]?
+    /// The whole message as sent; a decoded message keeps the received bytes unchanged.
     public let serialized: [UInt8]
 
+    /// Encodes a message in ascending tag order, as libsignal emits it. The KEM fields must be given
+    /// for v4 and omitted for v3 (a precondition).
     public init(
         version: MessageVersion, registrationID: UInt32, preKeyID: UInt32?, signedPreKeyID: UInt32,
         baseKey: [UInt8], identityKey: [UInt8], message: SignalMessage,
@@ -49,6 +60,8 @@ public struct PreKeySignalMessage: Sendable, Equatable {
         self.serialized = writer.bytes
     }
 
+    /// Decodes and checks structure only: lengths, key types, required and duplicated fields, version
+    /// agreement with the inner message and the v3/v4 KEM rules. Throws `WireFormatError`.
     public init(serialized bytes: [UInt8]) throws {
         guard bytes.count > 1 else {
             throw WireFormatError(.truncated, "PreKeySignalMessage is empty")

@@ -12,19 +12,29 @@ public enum SenderKeyLayout: String, Sendable, CaseIterable {
 /// Legacy: `{1 id, 2 iteration, 3 ciphertext}`; current: `{1 distribution_uuid, 2 chain_id, 3 iteration,
 /// 4 ciphertext}`. The signature covers everything before it.
 public struct SenderKeyMessage: Sendable, Equatable {
+    /// The XEdDSA signature appended to the message.
     public static let signatureBytes = 64
+    /// The transport type code older libsignal and WhatsApp use for this message (current libsignal: 7).
     public static let legacyTypeCode = 4
+    /// The current transport type code (7).
     public static let kind = MessageKind.senderKey
 
+    /// Which of the two layouts the bytes are in.
     public let layout: SenderKeyLayout
     /// 16 bytes in the current layout, empty in the legacy one.
     public let distributionID: [UInt8]
+    /// Which of the sender's chains encrypted this message (the key id of the legacy layout).
     public let chainID: UInt32
+    /// The message's index in that chain. Untrusted until the signature verifies.
     public let iteration: UInt32
+    /// The AES-256-CBC payload, opaque to this module.
     public let ciphertext: [UInt8]
+    /// The whole message as sent, signature included.
     public let serialized: [UInt8]
 
+    /// What the signature covers: everything before it, version byte included.
     public var signedBytes: ArraySlice<UInt8> { serialized[..<(serialized.count - Self.signatureBytes)] }
+    /// The last 64 bytes; this type never verifies it.
     public var signature: ArraySlice<UInt8> { serialized[(serialized.count - Self.signatureBytes)...] }
 
     /// Encodes; `sign` produces the 64-byte signature over the bytes so far.
@@ -93,18 +103,26 @@ public struct SenderKeyMessage: Sendable, Equatable {
 /// `0x33 ‖ protobuf`, no signature. Legacy `{1 id, 2 iteration, 3 chain_key, 4 signing_key}`; current
 /// `{1 distribution_uuid, 2 chain_id, 3 iteration, 4 chain_key, 5 signing_key}`.
 public struct SenderKeyDistributionMessage: Sendable, Equatable {
+    /// The transport type code older libsignal and WhatsApp use for this message.
     public static let legacyTypeCode = 5
 
+    /// Which of the two layouts the bytes are in.
     public let layout: SenderKeyLayout
+    /// 16 bytes in the current layout, empty in the legacy one.
     public let distributionID: [UInt8]
+    /// The chain this key starts (the key id of the legacy layout).
     public let chainID: UInt32
+    /// The chain position `chainKey` belongs to: a member added later reads only later messages.
     public let iteration: UInt32
     /// 32 bytes. Secret: whoever has it reads the group from `iteration` on.
     public let chainKey: [UInt8]
     /// 33-byte serialized Curve25519 public key.
     public let signingKey: [UInt8]
+    /// The whole message as sent. Secret, since it contains `chainKey`.
     public let serialized: [UInt8]
 
+    /// Encodes in `layout`; `chainKey` must be 32 bytes, `signingKey` 33, and `distributionID` 16 in the
+    /// current layout (preconditions).
     public init(layout: SenderKeyLayout, distributionID: [UInt8], chainID: UInt32, iteration: UInt32, chainKey: [UInt8], signingKey: [UInt8]) {
         precondition(chainKey.count == 32 && signingKey.count == 33)
         var writer = ProtobufWriter(prefix: [MessageVersion.v3.byte], reservingCapacity: 96)
@@ -131,6 +149,8 @@ public struct SenderKeyDistributionMessage: Sendable, Equatable {
         self.serialized = writer.bytes
     }
 
+    /// Decodes in the given layout only; a message in the other layout is `wrongLayout`. Checks field
+    /// lengths and the signing key's type byte.
     public init(serialized bytes: [UInt8], layout: SenderKeyLayout) throws {
         guard bytes.count > 1 else { throw WireFormatError(.truncated, "empty SenderKeyDistributionMessage") }
         guard bytes.count <= 4096 else { throw WireFormatError(.tooLarge, "SenderKeyDistributionMessage of \(bytes.count) bytes") }

@@ -2,19 +2,25 @@
 /// 4 ciphertext} ‖ mac(8)`. This type only encodes and decodes; the MAC is computed and checked by the
 /// protocol layer over `senderIdentity ‖ receiverIdentity ‖ authenticatedBytes`.
 public struct SignalMessage: Sendable, Equatable {
+    /// The transport type code (2) that tells a receiver to parse these bytes as this type.
     public static let kind = MessageKind.signal
 
+    /// The session version from the high nibble of the first byte.
     public let version: MessageVersion
     /// 33-byte serialized sender ratchet key.
     public let ratchetKey: [UInt8]
+    /// The message's index in the sender's current chain. Untrusted until the MAC verifies.
     public let counter: UInt32
+    /// The length of the sender's previous chain (0 when absent), for keys skipped across a ratchet step.
     public let previousCounter: UInt32
+    /// The AES-256-CBC payload, opaque to this module.
     public let ciphertext: [UInt8]
     /// The whole message as sent.
     public let serialized: [UInt8]
 
     /// Everything the MAC covers besides the identities: version byte and protobuf.
     public var authenticatedBytes: ArraySlice<UInt8> { serialized[..<(serialized.count - WireLimits.macBytes)] }
+    /// The 8-byte truncated HMAC at the end; this type never checks it.
     public var mac: ArraySlice<UInt8> { serialized[(serialized.count - WireLimits.macBytes)...] }
 
     /// Encodes the header and ciphertext; `mac` computes the 8-byte tag over the bytes so far, which is
