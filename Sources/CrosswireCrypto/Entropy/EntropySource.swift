@@ -14,7 +14,10 @@ public protocol EntropySource: Sendable {
 extension EntropySource {
     /// `count` random bytes for values that are not secret (ids, nonces that are published).
     public func bytes(_ count: Int) -> [UInt8] {
-        [UInt8](unsafeUninitializedCapacity: count) { buffer, initialized in
+        // With capacity 0 the initializer hands out the shared empty-array storage, and setting its count
+        // from two threads at once is a data race (ThreadSanitizer reports it).
+        guard count > 0 else { return [] }
+        return [UInt8](unsafeUninitializedCapacity: count) { buffer, initialized in
             fill(UnsafeMutableRawBufferPointer(buffer))
             initialized = count
         }
