@@ -50,8 +50,9 @@ let package = Package(
                 .product(name: "BigInt", package: "BigInt"),
             ]
         ),
-        // Pure byte codec: no cryptography, the fuzzing surface.
-        .target(name: "CrosswireWire"),
+        // Byte codec, the fuzzing surface: no cryptography; the one secret a message carries (a sender
+        // chain key) is held in CrosswireCrypto's wiping container.
+        .target(name: "CrosswireWire", dependencies: ["CrosswireCrypto"]),
         // The protocol: identity, prekeys, handshake, ratchet, session, groups, storage, fingerprints.
         .target(name: "Crosswire", dependencies: ["CrosswireCrypto", "CrosswireWire"]),
         // Vector generation and verification, Wycheproof runners included (not a product).
@@ -71,11 +72,11 @@ let package = Package(
             ]
         ),
         .testTarget(name: "CrosswireCryptoTests", dependencies: ["CrosswireCrypto", "_CrosswireTestSupport"]),
-        .testTarget(name: "CrosswireWireTests", dependencies: ["CrosswireWire"]),
+        .testTarget(name: "CrosswireWireTests", dependencies: ["CrosswireWire", "CrosswireCrypto"]),
         .testTarget(
             name: "CrosswireTests",
             dependencies: [
-                "Crosswire", "CrosswireCrypto", "_CrosswireTestSupport",
+                "Crosswire", "CrosswireCrypto", "CrosswireInterop", "_CrosswireTestSupport",
                 .product(name: "PropertyBased", package: "swift-property-based"),
             ]
         ),

@@ -46,6 +46,15 @@ let package = Package(
             swiftSettings: [.unsafeFlags(["-Ounchecked"])]
         ),
         .executableTarget(
+            name: "crosswire-forgery",
+            dependencies: [
+                "BenchmarkSupport",
+                .product(name: "Crosswire", package: "Crosswire"),
+                .product(name: "CrosswireCrypto", package: "Crosswire"),
+                .product(name: "CrosswireWire", package: "Crosswire"),
+            ]
+        ),
+        .executableTarget(
             name: "crosswire-primitives",
             dependencies: [
                 "CBaseline", "BenchmarkSupport",

@@ -23,8 +23,8 @@ public final class InteropServer {
 
     struct Failure: Error { let message: String }
 
-    /// A request line may carry a 1 MiB message as hex plus JSON around it; longer lines are refused
-    /// before parsing.
+    /// A request line may carry a 1 MiB message as hex plus JSON around it; a longer line gets an error
+    /// answer without being parsed (or, over `run`, held in memory), and the server goes on.
     public static let maxLineBytes = 3 << 20
 
     private var parties: [String: Party] = [:]
@@ -34,18 +34,36 @@ public final class InteropServer {
         self.entropy = entropy
     }
 
-    /// Serves until `shutdown` or end of input.
+    /// Serves stdin to stdout until `shutdown` or end of input.
     public func run() async {
-        while let line = readLine(strippingNewline: true) {
-            if line.trimmingCharacters(in: .whitespaces).isEmpty { continue }
-            let (answer, stop) = await handle(line: line)
-            FileHandle.standardOutput.write(Data((answer + "\n").utf8))
+        await run(input: .standardInput, output: .standardOutput)
+    }
+
+    /// Serves `input` to `output`, one answer line per request line, until `shutdown` or end of input.
+    public func run(input: FileHandle, output: FileHandle) async {
+        var reader = LineReader(input, limit: Self.maxLineBytes)
+        while let line = reader.next() {
+            let answer: String, stop: Bool
+            switch line {
+            case .tooLong:
+                (answer, stop) = (Self.tooLongAnswer, false)
+            case .line(let bytes):
+                let text = String(decoding: bytes, as: UTF8.self)
+                if text.trimmingCharacters(in: .whitespaces).isEmpty { continue }
+                (answer, stop) = await handle(line: text)
+            }
+            output.write(Data((answer + "\n").utf8))
             if stop { return }
         }
     }
 
+    static var tooLongAnswer: String {
+        encode(["id": NSNull(), "ok": false, "error": "request line longer than \(maxLineBytes) bytes"])
+    }
+
     /// One request line to one answer line; `stop` after `shutdown`.
     public func handle(line: String) async -> (answer: String, stop: Bool) {
+        guard line.utf8.count <= Self.maxLineBytes else { return (Self.tooLongAnswer, false) }
         var id: Any = NSNull()
         do {
             guard let request = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any] else {
@@ -165,7 +183,7 @@ public final class InteropServer {
             id: SignedPreKeyID(party.nextSignedPreKeyID), signedBy: party.identity,
             timestamp: UInt64(Date().timeIntervalSince1970 * 1000), using: entropy)
         party.nextSignedPreKeyID += 1
-        await party.store.storeSignedPreKey(signed)
+        try await party.store.storeSignedPreKey(signed)
         var bundle: [String: Any] = [
             "registration_id": party.registrationID.rawValue, "device_id": party.deviceID.rawValue,
             "identity_key": Hex.encode(party.identity.identityKey.serialized),
@@ -175,7 +193,7 @@ public final class InteropServer {
         if withOneTime {
             let preKey = OneTimePreKey.generateBatch(startingAt: PreKeyID(party.nextPreKeyID), count: 1, using: entropy)[0]
             party.nextPreKeyID = preKey.id.rawValue % PreKeyID.maxIssued + 1
-            await party.store.storePreKey(preKey)
+            try await party.store.storePreKey(preKey)
             bundle["prekey_id"] = preKey.id.rawValue
             bundle["prekey"] = Hex.encode(preKey.keyPair.publicKey.serialized)
         }
@@ -183,7 +201,7 @@ public final class InteropServer {
             let kem = KEMPreKey.generate(id: KEMPreKeyID(party.nextKEMPreKeyID), signedBy: party.identity,
                                          timestamp: UInt64(Date().timeIntervalSince1970 * 1000), lastResort: lastResort, using: entropy)
             party.nextKEMPreKeyID += 1
-            await party.store.storeKEMPreKey(kem)
+            try await party.store.storeKEMPreKey(kem)
             bundle["kem_prekey_id"] = kem.id.rawValue
             bundle["kem_prekey"] = Hex.encode(kem.publicKey.serialized)
             bundle["kem_prekey_signature"] = Hex.encode(kem.signature)

@@ -22,6 +22,25 @@ extension VectorRunner {
         return expect(test, succeeded: output != nil, matches: matches, acceptableShouldPass: !zeroExpected)
     }
 
+    /// A base key is valid exactly when it is in the prime-order subgroup. A valid case with `private`
+    /// must be that key's public key; an invalid case with `equivalentTo` must give the same X25519
+    /// result as that key (so refusing it is what stops a re-encoded replay, not a coincidence).
+    static func x25519BaseKey(_ test: VectorFile.Case) throws -> Verdict {
+        let key = try ECPublicKey(rawRepresentation: test.bytes("public"))
+        var matches = true
+        if test.strings["private"] != nil {
+            matches = try ECPrivateKey(rawRepresentation: test.bytes("private")).publicKey == key
+        }
+        if test.strings["equivalentTo"] != nil {
+            let scalar = ECPrivateKey.generate(using: SeededEntropy(seed: UInt64(test.id)))
+            let original = try ECPublicKey(rawRepresentation: test.bytes("equivalentTo"))
+            guard try scalar.sharedSecret(with: key) == scalar.sharedSecret(with: original) else {
+                return .fail("not equivalent under X25519 to the key it claims")
+            }
+        }
+        return expect(test, succeeded: key.isInPrimeOrderSubgroup, matches: matches)
+    }
+
     /// RFC 7748 §5.2: k = u = 9, then repeatedly k, u ← X25519(k, u), k.
     static func x25519Iterated(_ test: VectorFile.Case) throws -> Verdict {
         var k = [UInt8](repeating: 0, count: 32)

@@ -97,7 +97,7 @@ enum SenderKeyVectors {
         return [
             "comment": scenario.comment, "flags": [String](), "result": "valid", "seed": Int(scenario.seed),
             "layout": scenario.layout.rawValue, "groupId": Hex.encode(group),
-            "chainId": Int(distribution.chainID), "initialChainKey": Hex.encode(distribution.chainKey),
+            "chainId": Int(distribution.chainID), "initialChainKey": Hex.encode(distribution.chainKey.rawRepresentation.unprotectedBytes),
             "signingPrivateKey": Hex.encode(signingPrivate.unprotectedBytes),
             "signingPublicKey": Hex.encode(distribution.signingKey),
             "distribution": Hex.encode(distribution.serialized),

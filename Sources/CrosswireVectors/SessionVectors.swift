@@ -140,9 +140,9 @@ public enum SessionVectors {
 
         let aliceStore = InMemorySignalProtocolStore(identity: aliceIdentity, registrationID: aliceRegistration)
         let bobStore = InMemorySignalProtocolStore(identity: bobIdentity, registrationID: bobRegistration)
-        await bobStore.storeSignedPreKey(signed)
-        if let oneTime { await bobStore.storePreKey(oneTime) }
-        if let kem { await bobStore.storeKEMPreKey(kem) }
+        try await bobStore.storeSignedPreKey(signed)
+        if let oneTime { try await bobStore.storePreKey(oneTime) }
+        if let kem { try await bobStore.storeKEMPreKey(kem) }
         let aliceAddress = ProtocolAddress(name: "alice", deviceID: DeviceID(1))
         let bobAddress = ProtocolAddress(name: "bob", deviceID: DeviceID(1))
         var alice = SessionCipher(store: aliceStore, address: bobAddress, entropy: SeededEntropy(seed: 3 &* scenario.seed &+ 1))

@@ -54,6 +54,7 @@ public enum VectorRunner {
         switch group.type {
         case "XdhComp", "X25519Agreement": return try x25519(test)
         case "X25519Iterated": return try x25519Iterated(test)
+        case "X25519BaseKey": return try x25519BaseKey(test)
         case "EddsaVerify": return try ed25519(test, publicKey: Hex.decode(group.strings["publicKey.pk"] ?? ""))
         case "XEdDSAVerify": return try xeddsaVerify(test)
         case "XEdDSASign": return try xeddsaSign(test)

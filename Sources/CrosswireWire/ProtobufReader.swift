@@ -110,12 +110,17 @@ extension ProtobufReader.Value {
 
     /// The value as a bytes field, optionally of an exact length.
     public func bytes(field number: Int, count: Int? = nil) throws -> [UInt8] {
+        Array(try slice(field: number, count: count))
+    }
+
+    /// The same, as a slice of the input: no copy, so a secret or nested message is read in place.
+    public func slice(field number: Int, count: Int? = nil) throws -> ArraySlice<UInt8> {
         guard case .bytes(let b) = self else {
             throw WireFormatError(.unsupportedWireType, "field \(number) should be length-delimited")
         }
         if let count, b.count != count {
             throw WireFormatError(.invalidFieldLength, "field \(number) must be \(count) bytes, got \(b.count)")
         }
-        return Array(b)
+        return b
     }
 }

@@ -1,3 +1,9 @@
+@_spi(Hazmat) import CrosswireCrypto
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
 /// Appends protobuf (proto2) fields in the order they are written. Signal's encoders emit fields in
 /// ascending tag order and emit set-but-zero optionals, so callers write every present field, tag by tag.
 public struct ProtobufWriter: Sendable {
@@ -46,6 +52,25 @@ public struct ProtobufWriter: Sendable {
         let start = bytes.count
         body(&bytes)
         precondition(bytes.count - start == count, "length-delimited field wrote \(bytes.count - start) bytes, declared \(count)")
+    }
+
+    /// Field `number` holding `secret`, copied straight from its container (no intermediate array).
+    public mutating func appendSecret(field number: Int, _ secret: some ContiguousBytes) {
+        let count = secret.withUnsafeBytes { $0.count }
+        appendBytes(field: number, count: count) { out in secret.withUnsafeBytes { out.append(contentsOf: $0) } }
+    }
+
+    /// Field `number` holding `nested`'s bytes; `nested` is wiped afterwards, since a nested record
+    /// message carries the same secrets as the record.
+    public mutating func appendMessage(field number: Int, _ nested: inout ProtobufWriter) {
+        appendBytes(field: number, nested.bytes)
+        nested.wipe()
+    }
+
+    /// Zeroes what was written (`sodium_memzero`) and empties the writer.
+    public mutating func wipe() {
+        SecretBytes.wipe(&bytes)
+        bytes.removeAll(keepingCapacity: false)
     }
 
     /// Field `number` as a 64-bit little-endian fixed value (wire type 1).

@@ -26,51 +26,69 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
     /// Decrypting a group message from a known sender; a failure must leave the store unchanged.
     case decryptSenderKey = "decrypt_sender_key"
 
-    /// Runs one input; returns normally or traps (which libFuzzer reports as a crash). The first call
+    /// What one input did: accepted (decoded, or decrypted) or refused with a typed error.
+    public enum Outcome: Sendable, Equatable, CustomStringConvertible {
+        /// At least one decoder accepted it, or it decrypted.
+        case accepted
+        /// Every path refused it; the code name of the (last) typed error.
+        case refused(String)
+
+        /// `accepted`, or `refused (code)`.
+        public var description: String {
+            switch self {
+            case .accepted: "accepted"
+            case .refused(let code): "refused (\(code))"
+            }
+        }
+    }
+
+    /// Runs one input; returns what it did, or traps (which libFuzzer reports as a crash). The first call
     /// builds the shared fixture, so it is slower than the rest.
-    public func run(_ data: [UInt8]) async {
+    @discardableResult
+    public func run(_ data: [UInt8]) async -> Outcome {
         switch self {
         case .signalMessage:
-            typed { _ = try SignalMessage(serialized: data) }
+            return typed { _ = try SignalMessage(serialized: data) }
         case .preKeyMessage:
-            typed { _ = try PreKeySignalMessage(serialized: data) }
+            return typed { _ = try PreKeySignalMessage(serialized: data) }
         case .senderKeyMessage:
+            var outcomes: [Outcome] = []
             for layout in SenderKeyLayout.allCases {
-                typed { _ = try SenderKeyMessage(serialized: data, layout: layout) }
-                typed { _ = try SenderKeyDistributionMessage(serialized: data, layout: layout) }
+                outcomes.append(typed { _ = try SenderKeyMessage(serialized: data, layout: layout) })
+                outcomes.append(typed { _ = try SenderKeyDistributionMessage(serialized: data, layout: layout) })
             }
+            return Outcome.any(outcomes)
         case .records:
-            typed { _ = try SessionRecord(serialized: data) }
-            typed { _ = try SenderKeyRecord(serialized: data) }
-            typed { _ = try IdentityKeyPair(serialized: data) }
-            typed { _ = try OneTimePreKey(serialized: data) }
-            typed { _ = try SignedPreKey(serialized: data) }
-            typed { _ = try KEMPreKey(serialized: data) }
-            typed { _ = try Hex.decode(String(decoding: data, as: UTF8.self)) }
+            return await Self.records(data)
         case .interopLine:
             let line = String(decoding: data, as: UTF8.self)
             let (answer, _) = await InteropServer(entropy: SeededEntropy(seed: 1)).handle(line: line)
-            guard let object = try? JSONSerialization.jsonObject(with: Data(answer.utf8)) as? [String: Any], object["ok"] is Bool else {
+            guard let object = try? JSONSerialization.jsonObject(with: Data(answer.utf8)) as? [String: Any], let ok = object["ok"] as? Bool else {
                 fatalError("interop answer is not a JSON object with ok: \(answer.prefix(200))")
             }
+            return ok ? .accepted : .refused(String(describing: object["error"] ?? "error"))
         case .decryptSignal:
             let fixture = await Fixture.sharedValue
             var record = fixture.bobRecord
             do {
                 _ = try record.decrypt(try SignalMessage(serialized: data), using: SeededEntropy(seed: 2))
+                return .accepted
             } catch {
                 checkTyped(error)
                 if record.serialized != fixture.bobRecordBytes { fatalError("a failed decrypt changed the session record") }
+                return .refused(Self.codeName(error))
             }
         case .decryptPreKey:
             let fixture = await Fixture.sharedValue
             let before = await fixture.bobStore.snapshot()
             do {
-                _ = try await fixture.bobCipher.decrypt(data, kind: .preKey)
+                _ = try await fixture.bobPreKeyCipher.decrypt(data, kind: .preKey)
                 await fixture.bobStore.restore(before)
+                return .accepted
             } catch {
                 checkTyped(error)
                 if await fixture.bobStore.snapshot() != before { fatalError("a failed PreKey decrypt changed the store") }
+                return .refused(error.codeName)
             }
         case .decryptSenderKey:
             let fixture = await Fixture.sharedValue
@@ -78,10 +96,53 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
             do {
                 _ = try await fixture.bobGroup.decrypt(data, from: fixture.aliceAddress, groupID: Fixture.groupID)
                 await fixture.bobStore.restore(before)
+                return .accepted
             } catch {
                 checkTyped(error)
                 if await fixture.bobStore.snapshot() != before { fatalError("a failed group decrypt changed the store") }
+                return .refused(error.codeName)
             }
+        }
+    }
+
+    /// Every record and key decoder; what decodes is also used, so that a record that decodes but
+    /// cannot be used safely (a trap, a loop) shows up here.
+    private static func records(_ data: [UInt8]) async -> Outcome {
+        let fixture = await Fixture.sharedValue
+        var outcomes: [Outcome] = []
+        outcomes.append(typed {
+            var record = try SessionRecord(serialized: data)
+            var copy = record
+            _ = try? copy.encrypt([1, 2, 3])
+            for message in fixture.signalMessages.prefix(1) {
+                _ = try? record.decrypt(try SignalMessage(serialized: message), using: SeededEntropy(seed: 2))
+            }
+            _ = record.serialized
+        })
+        outcomes.append(await typedAsync {
+            let record = try SenderKeyRecord(serialized: data)
+            let store = InMemorySignalProtocolStore(identity: fixture.bobIdentity, registrationID: RegistrationID(rawValue: 22)!)
+            await store.storeSenderKey(record, for: SenderKeyName(groupID: Fixture.groupID, sender: fixture.aliceAddress))
+            let group = GroupCipher(store: store, localAddress: fixture.aliceAddress, entropy: SeededEntropy(seed: 3))
+            _ = try? await group.encrypt([4, 5], groupID: Fixture.groupID)
+            for message in fixture.groupMessages.prefix(1) {
+                _ = try? await group.decrypt(message, from: fixture.aliceAddress, groupID: Fixture.groupID)
+            }
+        })
+        outcomes.append(typed { _ = try IdentityKeyPair(serialized: data) })
+        outcomes.append(typed { _ = try OneTimePreKey(serialized: data) })
+        outcomes.append(typed { _ = try SignedPreKey(serialized: data) })
+        outcomes.append(typed { _ = try KEMPreKey(serialized: data) })
+        outcomes.append(typed { _ = try Hex.decode(String(decoding: data, as: UTF8.self)) })
+        return Outcome.any(outcomes)
+    }
+
+    static func codeName(_ error: Error) -> String {
+        switch error {
+        case let error as any CrosswireError: error.codeName
+        case let error as WireFormatError: "\(error.code)"
+        case let error as CryptoError: "\(error.code)"
+        default: "\(type(of: error))"
         }
     }
 
@@ -91,7 +152,8 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
         switch self {
         case .signalMessage, .decryptSignal: return fixture.signalMessages
         case .preKeyMessage, .decryptPreKey: return fixture.preKeyMessages
-        case .senderKeyMessage, .decryptSenderKey: return fixture.groupMessages + [fixture.distribution]
+        case .senderKeyMessage: return fixture.groupMessages + [fixture.distribution]
+        case .decryptSenderKey: return fixture.groupMessages
         case .records: return [fixture.bobRecordBytes, fixture.senderKeyRecordBytes, fixture.identityBytes]
         case .interopLine:
             return [
@@ -111,6 +173,29 @@ func checkTyped(_ error: Error) {
     }
 }
 
-func typed(_ body: () throws -> Void) {
-    do { try body() } catch { checkTyped(error) }
+func typed(_ body: () throws -> Void) -> FuzzTarget.Outcome {
+    do {
+        try body()
+        return .accepted
+    } catch {
+        checkTyped(error)
+        return .refused(FuzzTarget.codeName(error))
+    }
+}
+
+func typedAsync(_ body: () async throws -> Void) async -> FuzzTarget.Outcome {
+    do {
+        try await body()
+        return .accepted
+    } catch {
+        checkTyped(error)
+        return .refused(FuzzTarget.codeName(error))
+    }
+}
+
+extension FuzzTarget.Outcome {
+    /// Accepted when any path accepted; otherwise the last refusal.
+    static func any(_ outcomes: [Self]) -> Self {
+        outcomes.contains(.accepted) ? .accepted : (outcomes.last ?? .refused("none"))
+    }
 }

@@ -24,8 +24,8 @@ struct Demo: AsyncParsableCommand {
         let bobStore = InMemorySignalProtocolStore(identity: bobIdentity, registrationID: bobRegistration)
         let signed = SignedPreKey.generate(id: SignedPreKeyID(1), signedBy: bobIdentity, timestamp: 0, using: bobEntropy)
         let oneTime = OneTimePreKey.generateBatch(startingAt: PreKeyID(100), count: 1, using: bobEntropy)[0]
-        await bobStore.storeSignedPreKey(signed)
-        await bobStore.storePreKey(oneTime)
+        try await bobStore.storeSignedPreKey(signed)
+        try await bobStore.storePreKey(oneTime)
         line("identity key        ", Hex.encode(bobIdentity.identityKey.serialized))
         line("registration id     ", String(bobRegistration.rawValue))
         line("signed prekey #1    ", Hex.encode(signed.keyPair.publicKey.serialized))

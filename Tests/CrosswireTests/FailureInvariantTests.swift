@@ -153,11 +153,12 @@ struct FailureInvariantTests {
     func skippedKeyBound() async throws {
         let (alice, bob) = try await establishedPair(seed: 52)
         _ = try await bob.receive(try await alice.send("0", to: bob), from: alice)
-        var first: CiphertextMessage?
-        for i in 0..<(SessionLimits.chain.maxSkippedKeys + 10) {
-            let m = try await alice.send("m\(i)", to: bob)
-            if i == 0 { first = m }
-        }
+        var messages: [CiphertextMessage] = []
+        for i in 0..<(SessionLimits.chain.maxSkippedKeys + 10) { messages.append(try await alice.send("m\(i)", to: bob)) }
+        let first = messages.first
+        // Jumps within the forward limit, so that the skipped keys pile up past their bound.
+        let jump = Int(SessionLimits.chain.maxForwardJump)
+        for index in stride(from: jump - 1, to: messages.count, by: jump) { _ = try await bob.receive(messages[index], from: alice) }
         let last = try await alice.send("last", to: bob)
         #expect(try await bob.receive(last, from: alice) == "last")
         let chain = try #require(await bob.record(for: alice)?.current?.receivingChains.last)

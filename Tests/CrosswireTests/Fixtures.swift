@@ -29,16 +29,16 @@ struct Device {
     /// Publishes a bundle (and stores its private halves).
     func bundle(signedID: UInt32 = 1, preKeyID: UInt32? = 100, kemID: UInt32? = nil, lastResort: Bool = false) async throws -> PreKeyBundle {
         let signed = SignedPreKey.generate(id: SignedPreKeyID(signedID), signedBy: identity, timestamp: 0, using: entropy)
-        await store.storeSignedPreKey(signed)
+        try await store.storeSignedPreKey(signed)
         var preKey: OneTimePreKey?
         if let preKeyID {
             preKey = OneTimePreKey.generateBatch(startingAt: PreKeyID(preKeyID), count: 1, using: entropy)[0]
-            await store.storePreKey(preKey!)
+            try await store.storePreKey(preKey!)
         }
         var kem: KEMPreKey?
         if let kemID {
             kem = KEMPreKey.generate(id: KEMPreKeyID(kemID), signedBy: identity, timestamp: 0, lastResort: lastResort, using: entropy)
-            await store.storeKEMPreKey(kem!)
+            try await store.storeKEMPreKey(kem!)
         }
         return try PreKeyBundle(
             publishing: identity.identityKey, registrationID: registrationID, deviceID: deviceID,

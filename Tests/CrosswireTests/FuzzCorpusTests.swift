@@ -33,4 +33,15 @@ struct FuzzCorpusTests {
             }
         }
     }
+
+    @Test("every decrypt seed is accepted, so campaigns start past the checks into the responder and KEM paths",
+          arguments: [FuzzTarget.decryptPreKey, .decryptSignal, .decryptSenderKey])
+    func seedsReachTheDeepestPath(target: FuzzTarget) async throws {
+        let seeds = try await target.seeds()
+        #expect(seeds.count >= (target == .decryptPreKey ? 4 : 2))
+        for (index, seed) in seeds.enumerated() {
+            let outcome = await target.run(seed)
+            #expect(outcome == .accepted, "seed \(index) of \(target.rawValue): \(outcome)")
+        }
+    }
 }

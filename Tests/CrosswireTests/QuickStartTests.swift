@@ -10,8 +10,8 @@ struct QuickStartTests {
         let bobStore = InMemorySignalProtocolStore(identity: bobIdentity, registrationID: RegistrationID.generate())
         let signed = SignedPreKey.generate(id: SignedPreKeyID(1), signedBy: bobIdentity, timestamp: 0)
         let oneTime = OneTimePreKey.generateBatch(startingAt: PreKeyID(1), count: 1)[0]
-        await bobStore.storeSignedPreKey(signed)
-        await bobStore.storePreKey(oneTime)
+        try await bobStore.storeSignedPreKey(signed)
+        try await bobStore.storePreKey(oneTime)
         let bobRegistration = await bobStore.localRegistrationID()
         let bundle = try PreKeyBundle(publishing: bobIdentity.identityKey, registrationID: bobRegistration,
                                       deviceID: DeviceID(1), signedPreKey: signed, oneTimePreKey: oneTime)

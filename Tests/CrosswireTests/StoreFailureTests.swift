@@ -3,12 +3,14 @@ import Testing
 import _CrosswireTestSupport
 @testable import Crosswire
 
-/// A store that fails on one chosen method, as a database would on a full disk or a lost connection.
+/// A store that fails on one chosen method, as a database would on a full disk or a lost connection;
+/// optionally it trusts every received identity, as apps that accept key changes on receipt do.
 struct FailingStore: SignalProtocolStore, SenderKeyStore {
     struct DiskFull: Error, Equatable {}
 
     let base: InMemorySignalProtocolStore
     let failing: String
+    var trustsEveryReceivedIdentity = false
 
     func check(_ method: String) throws { if method == failing { throw DiskFull() } }
 
@@ -18,16 +20,19 @@ struct FailingStore: SignalProtocolStore, SenderKeyStore {
         try check(#function); return await base.saveIdentity(identity, for: address)
     }
     func isTrustedIdentity(_ identity: IdentityKey, for address: ProtocolAddress, direction: TrustDirection) async throws -> Bool {
-        try check(#function); return await base.isTrustedIdentity(identity, for: address, direction: direction)
+        try check(#function)
+        if trustsEveryReceivedIdentity, direction == .receiving { return true }
+        return await base.isTrustedIdentity(identity, for: address, direction: direction)
     }
     func identity(for address: ProtocolAddress) async throws -> IdentityKey? { try check(#function); return await base.identity(for: address) }
     func preKey(id: PreKeyID) async throws -> OneTimePreKey? { try check(#function); return await base.preKey(id: id) }
-    func storePreKey(_ preKey: OneTimePreKey) async throws { try check(#function); await base.storePreKey(preKey) }
+    func storePreKey(_ preKey: OneTimePreKey) async throws { try check(#function); try await base.storePreKey(preKey) }
     func removePreKey(id: PreKeyID) async throws { try check(#function); await base.removePreKey(id: id) }
     func signedPreKey(id: SignedPreKeyID) async throws -> SignedPreKey? { try check(#function); return await base.signedPreKey(id: id) }
-    func storeSignedPreKey(_ signedPreKey: SignedPreKey) async throws { try check(#function); await base.storeSignedPreKey(signedPreKey) }
+    func storeSignedPreKey(_ signedPreKey: SignedPreKey) async throws { try check(#function); try await base.storeSignedPreKey(signedPreKey) }
+    func removeSignedPreKey(id: SignedPreKeyID) async throws { try check(#function); await base.removeSignedPreKey(id: id) }
     func kemPreKey(id: KEMPreKeyID) async throws -> KEMPreKey? { try check(#function); return await base.kemPreKey(id: id) }
-    func storeKEMPreKey(_ preKey: KEMPreKey) async throws { try check(#function); await base.storeKEMPreKey(preKey) }
+    func storeKEMPreKey(_ preKey: KEMPreKey) async throws { try check(#function); try await base.storeKEMPreKey(preKey) }
     func hasUsedKEMPreKey(id: KEMPreKeyID, signedPreKeyID: SignedPreKeyID, baseKey: ECPublicKey) async throws -> Bool {
         try check(#function); return await base.hasUsedKEMPreKey(id: id, signedPreKeyID: signedPreKeyID, baseKey: baseKey)
     }
@@ -104,7 +109,7 @@ struct StoreFailureTests {
         let distribution = try await senderCipher.distributionMessage(for: group)
         try await memberCipher.process(distribution.serialized, from: sender.address, groupID: group)
         let own = try #require(await sender.store.senderKey(for: SenderKeyName(groupID: group, sender: sender.address))?.nextSenderKeys)
-        let secrets = [Hex.encode(distribution.chainKey), Hex.encode(own.signingPrivateKey.unprotectedBytes),
+        let secrets = [Hex.encode(distribution.chainKey.rawRepresentation.unprotectedBytes), Hex.encode(own.signingPrivateKey.unprotectedBytes),
                        Hex.encode(own.cipherKey.unprotectedBytes)]
         let message = try await senderCipher.encrypt(Array("group secret".utf8), groupID: group).serialized
         var errors: [any Error] = []

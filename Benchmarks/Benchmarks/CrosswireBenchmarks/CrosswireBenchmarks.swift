@@ -18,7 +18,7 @@ func sessionPair() async throws -> (SessionRecord, SessionRecord) {
     let bobStore = InMemorySignalProtocolStore(identity: bobIdentity, registrationID: RegistrationID(rawValue: 2)!)
     let aliceAddress = ProtocolAddress(name: "alice", deviceID: DeviceID(1)), bobAddress = ProtocolAddress(name: "bob", deviceID: DeviceID(1))
     let signed = SignedPreKey.generate(id: SignedPreKeyID(1), signedBy: bobIdentity, timestamp: 0)
-    await bobStore.storeSignedPreKey(signed)
+    try await bobStore.storeSignedPreKey(signed)
     let alice = SessionCipher(store: aliceStore, address: bobAddress), bob = SessionCipher(store: bobStore, address: aliceAddress)
     try await alice.process(try PreKeyBundle(publishing: bobIdentity.identityKey, registrationID: RegistrationID(rawValue: 2)!,
                                              deviceID: DeviceID(1), signedPreKey: signed))

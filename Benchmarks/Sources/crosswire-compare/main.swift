@@ -67,8 +67,8 @@ func setup(_ payload: [UInt8]) async throws -> (alice: Peer, bob: Peer, record: 
     let bob = peer("bob"), alice = peer("alice")
     let signed = SignedPreKey.generate(id: SignedPreKeyID(1), signedBy: bob.identity, timestamp: 0)
     let oneTime = OneTimePreKey.generateBatch(startingAt: PreKeyID(1), count: 1)[0]
-    await bob.store.storeSignedPreKey(signed)
-    await bob.store.storePreKey(oneTime)
+    try await bob.store.storeSignedPreKey(signed)
+    try await bob.store.storePreKey(oneTime)
     let bundle = try PreKeyBundle(
         publishing: bob.identity.identityKey, registrationID: await bob.store.localRegistrationID(), deviceID: DeviceID(1),
         signedPreKey: signed, oneTimePreKey: oneTime)

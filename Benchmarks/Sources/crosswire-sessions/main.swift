@@ -19,11 +19,11 @@ func conversation(postQuantum: Bool = false) async throws -> (SessionRecord, Ses
     let (aliceStore, aliceAddress, _) = device("alice")
     let (bobStore, bobAddress, bobIdentity) = device("bob")
     let signed = SignedPreKey.generate(id: SignedPreKeyID(1), signedBy: bobIdentity, timestamp: 0)
-    await bobStore.storeSignedPreKey(signed)
+    try await bobStore.storeSignedPreKey(signed)
     var kem: KEMPreKey?
     if postQuantum {
         kem = KEMPreKey.generate(id: KEMPreKeyID(1), signedBy: bobIdentity, timestamp: 0, lastResort: false)
-        await bobStore.storeKEMPreKey(kem!)
+        try await bobStore.storeKEMPreKey(kem!)
     }
     let bundle = try PreKeyBundle(publishing: bobIdentity.identityKey, registrationID: RegistrationID(rawValue: 7)!, deviceID: DeviceID(1),
                                   signedPreKey: signed, kemPreKey: kem)

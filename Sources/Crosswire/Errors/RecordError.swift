@@ -31,12 +31,23 @@ public struct RecordError: CrosswireError {
     }
 
     /// Runs `body` over each protobuf field of `bytes`, turning codec and key errors into `corruptRecord`.
+    /// A field number outside `repeatable` may appear once: a second occurrence (which protobuf would
+    /// let silently win) is refused, so no two encodings of one record decode alike.
     static func fields(
-        of bytes: ArraySlice<UInt8>, in record: String, _ body: (ProtobufReader.Field) throws -> Void
+        of bytes: ArraySlice<UInt8>, in record: String, repeatable: Set<Int> = [], _ body: (ProtobufReader.Field) throws -> Void
     ) throws(RecordError) {
         do {
             var reader = ProtobufReader(bytes)
-            while let field = try reader.next() { try body(field) }
+            var seen: UInt64 = 0
+            var seenHigh: Set<Int> = []
+            while let field = try reader.next() {
+                if !repeatable.contains(field.number) {
+                    let first = field.number < 64 ? seen & (1 << UInt64(field.number)) == 0 : seenHigh.insert(field.number).inserted
+                    guard first else { throw RecordError(corrupt: record, "field \(field.number) appears twice") }
+                    if field.number < 64 { seen |= 1 << UInt64(field.number) }
+                }
+                try body(field)
+            }
         } catch let error as RecordError {
             throw error
         } catch let error as WireFormatError {
@@ -54,4 +65,11 @@ extension ErrorCode where Family == RecordError {
     public static let corruptRecord = Self("corruptRecord")
     /// The record's format version is one this build does not read.
     public static let unknownFormat = Self("unknownFormat")
+}
+
+extension ProtobufReader.Value {
+    /// A 32-byte secret field, copied from the input straight into a wiping container.
+    func secretKey(field number: Int) throws -> SymmetricKey256 {
+        try SymmetricKey256(rawRepresentation: try slice(field: number, count: SymmetricKey256.byteCount))
+    }
 }

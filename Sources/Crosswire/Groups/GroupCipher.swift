@@ -38,7 +38,7 @@ public struct GroupCipher<Store: SenderKeyStore>: Sendable {
         }
         return SenderKeyDistributionMessage(
             layout: layout, distributionID: record.distributionID, chainID: state.chainID, iteration: state.iteration,
-            chainKey: state.chainKey.key.rawRepresentation.unprotectedBytes, signingKey: state.signingPublicKey.serialized)
+            chainKey: state.chainKey.key, signingKey: state.signingPublicKey.serialized)
     }
 
     /// Stores a member's sender key from their distribution message (layout: the group's).
@@ -61,7 +61,7 @@ public struct GroupCipher<Store: SenderKeyStore>: Sendable {
         } catch {
             throw GroupError(.invalidKey, "distribution signing key: \(error.reason)", underlying: error).about(sender)
         }
-        let chainKey = ChainKey(SymmetricKey256(exactly: SecretBytes(message.chainKey)), index: message.iteration)
+        let chainKey = ChainKey(message.chainKey, index: message.iteration)
         record.add(.inbound(InboundSenderKeyState(chainID: message.chainID, chainKey: chainKey, signingPublicKey: signingKey)))
         try await save(record, name)
     }
@@ -148,6 +148,9 @@ public struct GroupCipher<Store: SenderKeyStore>: Sendable {
             switch error {
             case .tooFarAhead(let jump, let limit):
                 throw GroupError(.tooFarInFuture, "group message iteration is \(jump) ahead (limit \(limit))",
+                                 chainID: message.chainID, iteration: message.iteration)
+            case .overBudget(let steps, let remaining):
+                throw GroupError(.tooFarInFuture, "group message needs \(steps) chain steps, \(remaining) allowed",
                                  chainID: message.chainID, iteration: message.iteration)
             case .exhausted:
                 throw GroupError(.invalidArgument, "sender key iteration would overflow 32 bits", chainID: message.chainID, iteration: message.iteration)

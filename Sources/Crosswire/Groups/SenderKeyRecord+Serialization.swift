@@ -9,41 +9,52 @@ extension SenderKeyRecord {
     public static let formatVersion: UInt8 = 1
     static let recordName = "sender key record"
 
-    /// Secret: chain keys and, on the sender's device, the signing private key.
+    /// Secret: chain keys and, on the sender's device, the signing private key. The intermediate
+    /// buffers are wiped; the returned array is the caller's to protect.
     public var serialized: [UInt8] {
-        var writer = ProtobufWriter(prefix: [Self.formatVersion], reservingCapacity: 160 * states.count + 32)
+        var writer = ProtobufWriter(prefix: [Self.formatVersion], reservingCapacity: states.reduce(32) { $0 + Self.capacity(of: $1) })
         writer.appendUInt(field: 1, layout == .legacy ? 0 : 1)
         if !distributionID.isEmpty { writer.appendBytes(field: 2, distributionID) }
         for state in states {
-            var s = ProtobufWriter(reservingCapacity: 160)
+            var s = ProtobufWriter(reservingCapacity: Self.capacity(of: state))
             switch state {
             case .inbound(let inbound):
                 Self.appendChain(to: &s, chainID: inbound.chainID, chainKey: inbound.chainKey, signingKey: inbound.signingPublicKey)
-                if !inbound.skipped.isEmpty { s.appendBytes(field: 6, inbound.skipped.packed) }
+                if !inbound.skipped.isEmpty { inbound.skipped.append(to: &s, field: 6) }
             case .outbound(let outbound):
                 Self.appendChain(to: &s, chainID: outbound.chainID, chainKey: outbound.chainKey, signingKey: outbound.signingPublicKey)
-                s.appendBytes(field: 5, outbound.signingKeyPair.privateKey.rawRepresentation.unprotectedBytes)
+                s.appendSecret(field: 5, outbound.signingKeyPair.privateKey.rawRepresentation)
             }
-            writer.appendBytes(field: 3, s.bytes)
+            writer.appendMessage(field: 3, &s)
         }
         return writer.bytes
+    }
+
+    /// An upper bound of one state's bytes, so that no writer regrows and leaves secrets in freed memory.
+    private static func capacity(of state: State) -> Int {
+        switch state {
+        case .inbound(let inbound): 128 + inbound.skipped.packedCount
+        case .outbound: 128
+        }
     }
 
     private static func appendChain(to writer: inout ProtobufWriter, chainID: UInt32, chainKey: ChainKey, signingKey: ECPublicKey) {
         writer.appendUInt(field: 1, UInt64(chainID))
         writer.appendUInt(field: 2, UInt64(chainKey.index))
-        writer.appendBytes(field: 3, chainKey.key.rawRepresentation.unprotectedBytes)
+        writer.appendSecret(field: 3, chainKey.key)
         writer.appendBytes(field: 4, signingKey.rawRepresentation)
     }
 
-    /// Restores a record from `serialized`; a corrupt one throws rather than loading in part.
+    /// Restores a record from `serialized`; a corrupt one throws rather than loading in part, and so does an
+    /// inconsistent one: a repeated singular field, two states of one chain id, more than
+    /// `GroupLimits.maxStates` states, skipped seeds beyond the bound or not behind their iteration.
     public init(serialized bytes: [UInt8]) throws(RecordError) {
         guard let format = bytes.first else { throw RecordError(corrupt: Self.recordName, "empty") }
         guard format == Self.formatVersion else {
             throw RecordError(.unknownFormat, "sender key record format \(format) is not \(Self.formatVersion)")
         }
         var layout: SenderKeyLayout?, distributionID: [UInt8] = [], states: [State] = []
-        try RecordError.fields(of: bytes[1...], in: Self.recordName) { field in
+        try RecordError.fields(of: bytes[1...], in: Self.recordName, repeatable: [3]) { field in
             switch field.number {
             case 1:
                 switch try field.value.uint32(field: 1) {
@@ -56,7 +67,11 @@ extension SenderKeyRecord {
                 guard states.count < GroupLimits.maxStates else {
                     throw RecordError(corrupt: Self.recordName, "more than \(GroupLimits.maxStates) sender key states")
                 }
-                states.append(try Self.decodeState(try field.value.bytes(field: 3)))
+                let state = try Self.decodeState(try field.value.slice(field: 3))
+                guard !states.contains(where: { $0.chainID == state.chainID }) else {
+                    throw RecordError(corrupt: Self.recordName, "two states of chain \(state.chainID)")
+                }
+                states.append(state)
             default: break
             }
         }
@@ -67,23 +82,22 @@ extension SenderKeyRecord {
         self.init(layout: layout, distributionID: distributionID, states: states)
     }
 
-    private static func decodeState(_ bytes: [UInt8]) throws(RecordError) -> State {
+    private static func decodeState(_ bytes: ArraySlice<UInt8>) throws(RecordError) -> State {
         var chainID: UInt32?, iteration: UInt32 = 0, seed: SymmetricKey256?, publicKey: ECPublicKey?
-        var privateKey: ECPrivateKey?, skipped = SkippedMessageKeys(limit: GroupLimits.chain.maxSkippedKeys)
-        try RecordError.fields(of: bytes[...], in: recordName) { field in
+        var privateKey: ECPrivateKey?, packed: ArraySlice<UInt8> = []
+        try RecordError.fields(of: bytes, in: recordName) { field in
             switch field.number {
             case 1: chainID = try field.value.uint32(field: 1)
             case 2: iteration = try field.value.uint32(field: 2)
-            case 3: seed = SymmetricKey256(exactly: SecretBytes(try field.value.bytes(field: 3, count: 32)))
-            case 4: publicKey = try ECPublicKey(rawRepresentation: try field.value.bytes(field: 4, count: 32))
-            case 5: privateKey = try ECPrivateKey(rawRepresentation: try field.value.bytes(field: 5, count: 32))
-            case 6:
-                skipped = try SkippedMessageKeys(packed: try field.value.bytes(field: 6), limit: GroupLimits.chain.maxSkippedKeys,
-                                                 in: recordName)
+            case 3: seed = try field.value.secretKey(field: 3)
+            case 4: publicKey = try ECPublicKey(rawRepresentation: try field.value.slice(field: 4, count: 32))
+            case 5: privateKey = try ECPrivateKey(rawRepresentation: try field.value.slice(field: 5, count: 32))
+            case 6: packed = try field.value.slice(field: 6)
             default: break
             }
         }
         guard let chainID, let seed, let publicKey else { throw RecordError(corrupt: recordName, "a state lacks a field") }
+        let skipped = try SkippedMessageKeys(packed: packed, limit: GroupLimits.chain.maxSkippedKeys, below: iteration, in: recordName)
         let chainKey = ChainKey(seed, index: iteration)
         guard let privateKey else {
             return .inbound(InboundSenderKeyState(chainID: chainID, chainKey: chainKey, signingPublicKey: publicKey, skipped: skipped))

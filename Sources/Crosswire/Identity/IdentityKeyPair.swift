@@ -29,7 +29,7 @@ public struct IdentityKeyPair: Sendable, CustomStringConvertible {
     public var serialized: [UInt8] {
         var writer = ProtobufWriter(reservingCapacity: 72)
         writer.appendBytes(field: 1, identityKey.serialized)
-        writer.appendBytes(field: 2, privateKey.rawRepresentation.unprotectedBytes)
+        writer.appendSecret(field: 2, privateKey.rawRepresentation)
         return writer.bytes
     }
 
@@ -40,7 +40,7 @@ public struct IdentityKeyPair: Sendable, CustomStringConvertible {
         try RecordError.fields(of: serialized[...], in: record) { field in
             switch field.number {
             case 1: publicBytes = try field.value.bytes(field: 1, count: 33)
-            case 2: privateKey = try ECPrivateKey(rawRepresentation: try field.value.bytes(field: 2, count: 32))
+            case 2: privateKey = try ECPrivateKey(rawRepresentation: try field.value.slice(field: 2, count: 32))
             default: break
             }
         }

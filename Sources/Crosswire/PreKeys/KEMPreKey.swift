@@ -42,7 +42,7 @@ public struct KEMPreKey: Sendable {
     public var serialized: [UInt8] {
         var writer = ProtobufWriter(reservingCapacity: 160)
         writer.appendUInt(field: 1, UInt64(id.rawValue))
-        writer.appendBytes(field: 2, privateKey.seed.unprotectedBytes)
+        writer.appendSecret(field: 2, privateKey.seed)
         writer.appendBytes(field: 3, signature)
         writer.appendFixed64(field: 4, timestamp)
         if isLastResort { writer.appendUInt(field: 5, 1) }
@@ -52,11 +52,11 @@ public struct KEMPreKey: Sendable {
     /// Restores a key from `serialized`, rebuilding the private key from its seed.
     public init(serialized: [UInt8]) throws(RecordError) {
         let record = "KEM prekey"
-        var id: UInt32?, seed: [UInt8]?, signature: [UInt8]?, timestamp: UInt64 = 0, lastResort = false
+        var id: UInt32?, seed: SecretBytes?, signature: [UInt8]?, timestamp: UInt64 = 0, lastResort = false
         try RecordError.fields(of: serialized[...], in: record) { field in
             switch field.number {
             case 1: id = try field.value.uint32(field: 1)
-            case 2: seed = try field.value.bytes(field: 2, count: MLKEMPrivateKey.seedCount)
+            case 2: seed = SecretBytes(try field.value.slice(field: 2, count: MLKEMPrivateKey.seedCount))
             case 3: signature = try field.value.bytes(field: 3, count: 64)
             case 4: if case .fixed64(let value) = field.value { timestamp = value }
             case 5: lastResort = try field.value.uint32(field: 5) != 0
@@ -66,7 +66,7 @@ public struct KEMPreKey: Sendable {
         guard let id, let seed, let signature else { throw RecordError(corrupt: record, "lacks a field") }
         let privateKey: MLKEMPrivateKey
         do {
-            privateKey = try MLKEMPrivateKey(seed: SecretBytes(seed))
+            privateKey = try MLKEMPrivateKey(seed: seed)
         } catch {
             throw RecordError(corrupt: record, "seed: \(error.reason)", underlying: error)
         }

@@ -14,12 +14,15 @@ public struct OneTimePreKey: Sendable {
         self.keyPair = keyPair
     }
 
-    /// `count` keys with consecutive ids from `start` (wrapping within 1...2^24−1).
+    /// `count` keys with consecutive ids from `start`, wrapping within 1...`PreKeyID.maxIssued` (a start
+    /// outside that range, 0 included, begins at 1). At most `maxIssued` keys, so no id repeats.
     public static func generateBatch(
         startingAt start: PreKeyID, count: Int, using entropy: some EntropySource = SystemEntropy()
     ) -> [OneTimePreKey] {
-        (0..<count).map { offset in
-            let raw = (start.rawValue - 1 + UInt32(offset)) % PreKeyID.maxIssued + 1
+        precondition((0...Int(PreKeyID.maxIssued)).contains(count), "a batch holds 0...\(PreKeyID.maxIssued) prekeys, so that no id repeats")
+        let first = (1...PreKeyID.maxIssued).contains(start.rawValue) ? UInt64(start.rawValue) : 1
+        return (0..<count).map { offset in
+            let raw = UInt32((first - 1 + UInt64(offset)) % UInt64(PreKeyID.maxIssued) + 1)
             return OneTimePreKey(id: PreKeyID(raw), keyPair: .generate(using: entropy))
         }
     }
@@ -29,7 +32,7 @@ public struct OneTimePreKey: Sendable {
         var writer = ProtobufWriter(reservingCapacity: 80)
         writer.appendUInt(field: 1, UInt64(id.rawValue))
         writer.appendBytes(field: 2, keyPair.publicKey.serialized)
-        writer.appendBytes(field: 3, keyPair.privateKey.rawRepresentation.unprotectedBytes)
+        writer.appendSecret(field: 3, keyPair.privateKey.rawRepresentation)
         return writer.bytes
     }
 
@@ -39,7 +42,7 @@ public struct OneTimePreKey: Sendable {
         try RecordError.fields(of: serialized[...], in: "one-time prekey") { field in
             switch field.number {
             case 1: id = try field.value.uint32(field: 1)
-            case 3: privateKey = try ECPrivateKey(rawRepresentation: try field.value.bytes(field: 3, count: 32))
+            case 3: privateKey = try ECPrivateKey(rawRepresentation: try field.value.slice(field: 3, count: 32))
             default: break
             }
         }

@@ -36,7 +36,7 @@ public struct SignedPreKey: Sendable {
         var writer = ProtobufWriter(reservingCapacity: 160)
         writer.appendUInt(field: 1, UInt64(id.rawValue))
         writer.appendBytes(field: 2, keyPair.publicKey.serialized)
-        writer.appendBytes(field: 3, keyPair.privateKey.rawRepresentation.unprotectedBytes)
+        writer.appendSecret(field: 3, keyPair.privateKey.rawRepresentation)
         writer.appendBytes(field: 4, signature)
         writer.appendFixed64(field: 5, timestamp)
         return writer.bytes
@@ -48,7 +48,7 @@ public struct SignedPreKey: Sendable {
         try RecordError.fields(of: serialized[...], in: "signed prekey") { field in
             switch field.number {
             case 1: id = try field.value.uint32(field: 1)
-            case 3: privateKey = try ECPrivateKey(rawRepresentation: try field.value.bytes(field: 3, count: 32))
+            case 3: privateKey = try ECPrivateKey(rawRepresentation: try field.value.slice(field: 3, count: 32))
             case 4: signature = try field.value.bytes(field: 4, count: 64)
             case 5: if case .fixed64(let value) = field.value { timestamp = value }
             default: break

@@ -25,11 +25,25 @@ struct ChainKey: Sendable {
     }
 
     /// Derives forward to `target` (≥ `index`): the seed at `target`, the chain key after it, and the
-    /// seeds in between, of which only the newest `limits.maxSkippedKeys` are kept.
-    func advance(to target: UInt32, limits: ChainLimits) throws(ChainError) -> ChainAdvance {
+    /// seeds in between, of which only the newest `limits.maxSkippedKeys` are kept. The jump is checked
+    /// against `maxJump` (default: the limits') and its steps charged to `budget` before any derivation.
+    func advance(to target: UInt32, limits: ChainLimits, maxJump: UInt32? = nil, budget: inout DecryptionBudget) throws(ChainError) -> ChainAdvance {
         precondition(target >= index)
         let jump = target - index
-        guard jump <= limits.maxForwardJump else { throw .tooFarAhead(jump: jump, limit: limits.maxForwardJump) }
+        let limit = min(maxJump ?? limits.maxForwardJump, limits.maxForwardJump)
+        guard jump <= limit else { throw .tooFarAhead(jump: jump, limit: limit) }
+        guard budget.spendChainSteps(jump + 1) else { throw .overBudget(steps: jump + 1, remaining: budget.remainingChainSteps) }
+        return try derive(to: target, limits: limits)
+    }
+
+    /// `advance` for a chain whose messages are authenticated before it runs (Sender Keys): only the
+    /// jump limit applies.
+    func advance(to target: UInt32, limits: ChainLimits) throws(ChainError) -> ChainAdvance {
+        var budget = DecryptionBudget(maxChainSteps: limits.maxForwardJump + 1, maxAgreements: 0)
+        return try advance(to: target, limits: limits, budget: &budget)
+    }
+
+    private func derive(to target: UInt32, limits: ChainLimits) throws(ChainError) -> ChainAdvance {
         var current = self
         var skipped: [(UInt32, SymmetricKey256)] = []
         let keepFrom = target > UInt32(limits.maxSkippedKeys) ? target - UInt32(limits.maxSkippedKeys) : 0
@@ -57,4 +71,6 @@ enum ChainError: Error {
     case exhausted
     /// The message is further ahead than the chain's limit allows.
     case tooFarAhead(jump: UInt32, limit: UInt32)
+    /// The steps would exceed what is left of the message's `DecryptionBudget`.
+    case overBudget(steps: UInt32, remaining: UInt32)
 }

@@ -136,9 +136,18 @@ public struct SessionCipher<Store: SignalProtocolStore>: Sendable {
         var usedKEMPreKey: KEMPreKeyID?
         let signedPreKeyID = SignedPreKeyID(message.signedPreKeyID)
         if let location = record.location(version: message.version, aliceBaseKey: baseKey) {
-            // A repeat of a PreKey message we already processed: continue that session.
+            // A repeat of a PreKey message we already processed: continue that session. Its MAC covers
+            // the session's identity, not the one the message names, so they must be the same.
+            guard record.state(at: location).remoteIdentity == theirIdentity else {
+                throw SessionError(.untrustedIdentity, "the PreKey message names another identity key than the session it continues")
+            }
             record.promote(at: location)
         } else {
+            // A new session. Its base key must be torsion-free: X25519 cannot tell a key from the same key
+            // plus a small-order point, so any other encoding would replay a session start unnoticed.
+            guard baseKey.isInPrimeOrderSubgroup else {
+                throw SessionError(.invalidKey, "PreKey message base key is not in the prime-order subgroup (a small-order component, as in a re-encoded replay)")
+            }
             if policy.requirePostQuantum, message.version < .v4 {
                 throw SessionError(.postQuantumRequired, "a new v3 (X3DH) session from \(address) refused: local policy requires PQXDH")
             }
@@ -170,7 +179,8 @@ public struct SessionCipher<Store: SignalProtocolStore>: Sendable {
         }
         // Only the session this message belongs to may decrypt its inner message.
         guard var current = record.current else { throw SessionError(.noSession, "no session after processing") }
-        let (plaintext, commit) = try current.prepareDecrypt(message.message, using: entropy)
+        var budget = DecryptionBudget()
+        let (plaintext, commit) = try current.prepareDecrypt(message.message, budget: &budget, using: entropy)
         current.apply(commit)
         record.current = current
         try await SessionError.store("save the identity") { try await store.saveIdentity(theirIdentity, for: address) }

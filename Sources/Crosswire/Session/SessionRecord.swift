@@ -53,6 +53,14 @@ public struct SessionRecord: Sendable {
         promote(archived.remove(at: index))
     }
 
+    /// The state at `location`, which must exist.
+    func state(at location: Location) -> SessionState {
+        switch location {
+        case .current: current!
+        case .archived(let index): archived[index]
+        }
+    }
+
     /// Where the state with this version and initiator base key is, if the record has it.
     func location(version: MessageVersion, aliceBaseKey: ECPublicKey) -> Location? {
         if let current, current.version == version, current.aliceBaseKey == aliceBaseKey { return .current }
@@ -75,13 +83,23 @@ public struct SessionRecord: Sendable {
     /// Decrypts with the current state, else each archived state in turn (trial decryption); the state
     /// that succeeds becomes current. On failure nothing changes, and the current state's error (the
     /// most telling one) is returned; a duplicate stops the search at once, as in libsignal.
+    ///
+    /// The current state may jump `SessionLimits.chain.maxForwardJump`, archived ones
+    /// `SessionLimits.archivedForwardJump`, and all tries together draw on one `DecryptionBudget`: a
+    /// forged message costs a bounded amount of work however many states the record holds.
     public mutating func decrypt(_ message: SignalMessage, using entropy: some EntropySource = SystemEntropy()) throws(SessionError) -> [UInt8] {
+        var budget = DecryptionBudget()
+        return try decrypt(message, using: entropy, budget: &budget)
+    }
+
+    /// `decrypt(_:using:)` charging an explicit budget, which tests read back.
+    package mutating func decrypt(_ message: SignalMessage, using entropy: some EntropySource, budget: inout DecryptionBudget) throws(SessionError) -> [UInt8] {
         guard let current else {
             throw SessionError(.noSession, "no session to decrypt with")
         }
         let firstError: SessionError
         do {
-            let (plaintext, commit) = try current.prepareDecrypt(message, using: entropy)
+            let (plaintext, commit) = try current.prepareDecrypt(message, budget: &budget, using: entropy)
             self.current!.apply(commit)
             return plaintext
         } catch where error.code == .duplicateMessage {
@@ -91,7 +109,8 @@ public struct SessionRecord: Sendable {
         }
         for index in archived.indices {
             do {
-                let (plaintext, commit) = try archived[index].prepareDecrypt(message, using: entropy)
+                let (plaintext, commit) = try archived[index].prepareDecrypt(
+                    message, maxJump: SessionLimits.archivedForwardJump, budget: &budget, using: entropy)
                 archived[index].apply(commit)
                 promote(at: .archived(index))
                 return plaintext

@@ -7,33 +7,39 @@ import CrosswireWire
 extension SessionState {
     static let recordName = SessionRecord.recordName
 
+    /// An upper bound of `serialized.count`, so the writer never regrows (a regrown buffer would leave a
+    /// copy of the secrets behind in freed memory).
+    var serializedCapacity: Int {
+        300 + receivingChains.reduce(0) { $0 + 96 + $1.skipped.packedCount } + (pendingPreKey == nil ? 0 : 24 + WireLimits.kemCiphertextBytes)
+    }
+
     var serialized: [UInt8] {
-        var writer = ProtobufWriter(reservingCapacity: 320)
+        var writer = ProtobufWriter(reservingCapacity: serializedCapacity)
         writer.appendUInt(field: 1, UInt64(version.rawValue))
         writer.appendBytes(field: 2, localIdentity.publicKey.rawRepresentation)
         writer.appendBytes(field: 3, remoteIdentity.publicKey.rawRepresentation)
-        writer.appendBytes(field: 4, rootKey.key.rawRepresentation.unprotectedBytes)
+        writer.appendSecret(field: 4, rootKey.key)
         if previousCounter != 0 { writer.appendUInt(field: 5, UInt64(previousCounter)) }
-        var sending = ProtobufWriter(reservingCapacity: 72)
-        sending.appendBytes(field: 1, sendingChain.ratchetKeyPair.privateKey.rawRepresentation.unprotectedBytes)
-        sending.appendBytes(field: 2, sendingChain.chainKey.key.rawRepresentation.unprotectedBytes)
+        var sending = ProtobufWriter(reservingCapacity: 80)
+        sending.appendSecret(field: 1, sendingChain.ratchetKeyPair.privateKey.rawRepresentation)
+        sending.appendSecret(field: 2, sendingChain.chainKey.key)
         if sendingChain.chainKey.index != 0 { sending.appendUInt(field: 3, UInt64(sendingChain.chainKey.index)) }
-        writer.appendBytes(field: 6, sending.bytes)
+        writer.appendMessage(field: 6, &sending)
         for chain in receivingChains {
-            var receiving = ProtobufWriter(reservingCapacity: 72 + 36 * chain.skipped.count)
+            var receiving = ProtobufWriter(reservingCapacity: 96 + chain.skipped.packedCount)
             receiving.appendBytes(field: 1, chain.ratchetKey.rawRepresentation)
-            receiving.appendBytes(field: 2, chain.chainKey.key.rawRepresentation.unprotectedBytes)
+            receiving.appendSecret(field: 2, chain.chainKey.key)
             if chain.chainKey.index != 0 { receiving.appendUInt(field: 3, UInt64(chain.chainKey.index)) }
-            if !chain.skipped.isEmpty { receiving.appendBytes(field: 4, chain.skipped.packed) }
-            writer.appendBytes(field: 7, receiving.bytes)
+            if !chain.skipped.isEmpty { chain.skipped.append(to: &receiving, field: 4) }
+            writer.appendMessage(field: 7, &receiving)
         }
         if let pending = pendingPreKey {
-            var p = ProtobufWriter(reservingCapacity: 12)
+            var p = ProtobufWriter(reservingCapacity: 24 + WireLimits.kemCiphertextBytes)
             if let id = pending.preKeyID { p.appendUInt(field: 1, UInt64(id.rawValue)) }
             p.appendUInt(field: 2, UInt64(pending.signedPreKeyID.rawValue))
             if let id = pending.kemPreKeyID { p.appendUInt(field: 3, UInt64(id.rawValue)) }
             if let ciphertext = pending.kemCiphertext { p.appendBytes(field: 4, ciphertext) }
-            writer.appendBytes(field: 8, p.bytes)
+            writer.appendMessage(field: 8, &p)
         }
         if localRegistrationID.rawValue != 0 { writer.appendUInt(field: 9, UInt64(localRegistrationID.rawValue)) }
         if remoteRegistrationID.rawValue != 0 { writer.appendUInt(field: 10, UInt64(remoteRegistrationID.rawValue)) }
@@ -41,12 +47,16 @@ extension SessionState {
         return writer.bytes
     }
 
-    init(serialized bytes: [UInt8]) throws(RecordError) {
+    /// Decodes one state and refuses any structural inconsistency: a repeated singular field, a missing
+    /// one, wrong lengths, too many chains, two chains on one ratchet key, skipped keys out of order or
+    /// ahead of their chain, and pending KEM fields that do not match the version (v4 needs both, v3
+    /// none). Secrets are read straight from `bytes` into wiping containers.
+    init(serialized bytes: ArraySlice<UInt8>) throws(RecordError) {
         var version: MessageVersion?, local: IdentityKey?, remote: IdentityKey?, root: RootKey?
         var previousCounter: UInt32 = 0, sending: SendingChain?, receiving: [ReceivingChain] = []
-        var pending: (PreKeyID?, SignedPreKeyID, KEMPreKeyID?, [UInt8]?)?, localRegistration: UInt32 = 0, remoteRegistration: UInt32 = 0
+        var pending: PendingFields?, localRegistration: UInt32 = 0, remoteRegistration: UInt32 = 0
         var baseKey: ECPublicKey?
-        try RecordError.fields(of: bytes[...], in: Self.recordName) { field in
+        try RecordError.fields(of: bytes, in: Self.recordName, repeatable: [7]) { field in
             switch field.number {
             case 1:
                 let v = try field.value.uint32(field: 1)
@@ -54,50 +64,68 @@ extension SessionState {
                     throw RecordError(corrupt: Self.recordName, "session version \(v)")
                 }
                 version = known
-            case 2: local = IdentityKey(try ECPublicKey(rawRepresentation: try field.value.bytes(field: 2, count: 32)))
-            case 3: remote = IdentityKey(try ECPublicKey(rawRepresentation: try field.value.bytes(field: 3, count: 32)))
-            case 4: root = RootKey(SymmetricKey256(exactly: SecretBytes(try field.value.bytes(field: 4, count: 32))))
+            case 2: local = IdentityKey(try ECPublicKey(rawRepresentation: try field.value.slice(field: 2, count: 32)))
+            case 3: remote = IdentityKey(try ECPublicKey(rawRepresentation: try field.value.slice(field: 3, count: 32)))
+            case 4: root = RootKey(try field.value.secretKey(field: 4))
             case 5: previousCounter = try field.value.uint32(field: 5)
-            case 6: sending = try Self.decodeSending(try field.value.bytes(field: 6))
+            case 6: sending = try Self.decodeSending(try field.value.slice(field: 6))
             case 7:
                 guard receiving.count < SessionLimits.maxReceivingChains else {
                     throw RecordError(corrupt: Self.recordName, "more than \(SessionLimits.maxReceivingChains) receiving chains")
                 }
-                receiving.append(try Self.decodeReceiving(try field.value.bytes(field: 7)))
-            case 8:
-                var id: PreKeyID?, signed: SignedPreKeyID?, kemID: KEMPreKeyID?, kemCiphertext: [UInt8]?
-                try RecordError.fields(of: try field.value.bytes(field: 8)[...], in: Self.recordName) { inner in
-                    if inner.number == 1 { id = PreKeyID(try inner.value.uint32(field: 1)) }
-                    if inner.number == 2 { signed = SignedPreKeyID(try inner.value.uint32(field: 2)) }
-                    if inner.number == 3 { kemID = KEMPreKeyID(try inner.value.uint32(field: 3)) }
-                    if inner.number == 4 { kemCiphertext = try inner.value.bytes(field: 4, count: WireLimits.kemCiphertextBytes) }
+                let chain = try Self.decodeReceiving(try field.value.slice(field: 7))
+                guard !receiving.contains(where: { $0.ratchetKey == chain.ratchetKey }) else {
+                    throw RecordError(corrupt: Self.recordName, "two receiving chains on one ratchet key")
                 }
-                guard let signed else { throw RecordError(corrupt: Self.recordName, "pending prekey lacks its signed prekey id") }
-                guard (kemID == nil) == (kemCiphertext == nil) else { throw RecordError(corrupt: Self.recordName, "pending KEM prekey is incomplete") }
-                pending = (id, signed, kemID, kemCiphertext)
+                receiving.append(chain)
+            case 8: pending = try PendingFields(try field.value.slice(field: 8))
             case 9: localRegistration = try field.value.uint32(field: 9)
             case 10: remoteRegistration = try field.value.uint32(field: 10)
-            case 11: baseKey = try ECPublicKey(rawRepresentation: try field.value.bytes(field: 11, count: 32))
+            case 11: baseKey = try ECPublicKey(rawRepresentation: try field.value.slice(field: 11, count: 32))
             default: break
             }
         }
         guard let version, let local, let remote, let root, let sending, let baseKey else {
             throw RecordError(corrupt: Self.recordName, "session state lacks a required field")
         }
+        if let pending, (pending.kemID != nil) != (version == .v4) {
+            throw RecordError(corrupt: Self.recordName, version == .v4 ? "a v4 pending prekey without its KEM prekey" : "a v3 pending prekey with a KEM prekey")
+        }
         self.init(
             version: version, localIdentity: local, remoteIdentity: remote, rootKey: root,
             previousCounter: previousCounter, sendingChain: sending, receivingChains: receiving,
-            pendingPreKey: pending.map { PendingPreKey(preKeyID: $0.0, signedPreKeyID: $0.1, baseKey: baseKey, kemPreKeyID: $0.2, kemCiphertext: $0.3) },
+            pendingPreKey: pending.map { PendingPreKey(preKeyID: $0.id, signedPreKeyID: $0.signed, baseKey: baseKey, kemPreKeyID: $0.kemID, kemCiphertext: $0.kemCiphertext) },
             localRegistrationID: RegistrationID(unchecked: localRegistration), remoteRegistrationID: RegistrationID(unchecked: remoteRegistration),
             aliceBaseKey: baseKey)
     }
 
-    private static func decodeSending(_ bytes: [UInt8]) throws(RecordError) -> SendingChain {
+    /// The pending prekey sub-message `{1 one-time id, 2 signed id, 3 KEM id, 4 KEM ciphertext}`.
+    private struct PendingFields {
+        var id: PreKeyID?, signed: SignedPreKeyID, kemID: KEMPreKeyID?, kemCiphertext: [UInt8]?
+
+        init(_ bytes: ArraySlice<UInt8>) throws(RecordError) {
+            var id: PreKeyID?, signed: SignedPreKeyID?, kemID: KEMPreKeyID?, kemCiphertext: [UInt8]?
+            try RecordError.fields(of: bytes, in: SessionState.recordName) { inner in
+                switch inner.number {
+                case 1: id = PreKeyID(try inner.value.uint32(field: 1))
+                case 2: signed = SignedPreKeyID(try inner.value.uint32(field: 2))
+                case 3: kemID = KEMPreKeyID(try inner.value.uint32(field: 3))
+                case 4: kemCiphertext = try inner.value.bytes(field: 4, count: WireLimits.kemCiphertextBytes)
+                default: break
+                }
+            }
+            guard let signed else { throw RecordError(corrupt: SessionState.recordName, "pending prekey lacks its signed prekey id") }
+            guard (kemID == nil) == (kemCiphertext == nil) else { throw RecordError(corrupt: SessionState.recordName, "pending KEM prekey is incomplete") }
+            (self.id, self.signed, self.kemID, self.kemCiphertext) = (id, signed, kemID, kemCiphertext)
+        }
+    }
+
+    private static func decodeSending(_ bytes: ArraySlice<UInt8>) throws(RecordError) -> SendingChain {
         var privateKey: ECPrivateKey?, chainKey: SymmetricKey256?, index: UInt32 = 0
-        try RecordError.fields(of: bytes[...], in: Self.recordName) { field in
+        try RecordError.fields(of: bytes, in: Self.recordName) { field in
             switch field.number {
-            case 1: privateKey = try ECPrivateKey(rawRepresentation: try field.value.bytes(field: 1, count: 32))
-            case 2: chainKey = SymmetricKey256(exactly: SecretBytes(try field.value.bytes(field: 2, count: 32)))
+            case 1: privateKey = try ECPrivateKey(rawRepresentation: try field.value.slice(field: 1, count: 32))
+            case 2: chainKey = try field.value.secretKey(field: 2)
             case 3: index = try field.value.uint32(field: 3)
             default: break
             }
@@ -106,21 +134,20 @@ extension SessionState {
         return SendingChain(ratchetKeyPair: ECKeyPair(privateKey: privateKey), chainKey: ChainKey(chainKey, index: index))
     }
 
-    private static func decodeReceiving(_ bytes: [UInt8]) throws(RecordError) -> ReceivingChain {
+    private static func decodeReceiving(_ bytes: ArraySlice<UInt8>) throws(RecordError) -> ReceivingChain {
         var ratchetKey: ECPublicKey?, chainKey: SymmetricKey256?, index: UInt32 = 0
-        var skipped = SkippedMessageKeys(limit: SessionLimits.chain.maxSkippedKeys)
-        try RecordError.fields(of: bytes[...], in: Self.recordName) { field in
+        var packed: ArraySlice<UInt8> = []
+        try RecordError.fields(of: bytes, in: Self.recordName) { field in
             switch field.number {
-            case 1: ratchetKey = try ECPublicKey(rawRepresentation: try field.value.bytes(field: 1, count: 32))
-            case 2: chainKey = SymmetricKey256(exactly: SecretBytes(try field.value.bytes(field: 2, count: 32)))
+            case 1: ratchetKey = try ECPublicKey(rawRepresentation: try field.value.slice(field: 1, count: 32))
+            case 2: chainKey = try field.value.secretKey(field: 2)
             case 3: index = try field.value.uint32(field: 3)
-            case 4:
-                skipped = try SkippedMessageKeys(packed: try field.value.bytes(field: 4), limit: SessionLimits.chain.maxSkippedKeys,
-                                                 in: Self.recordName)
+            case 4: packed = try field.value.slice(field: 4)
             default: break
             }
         }
         guard let ratchetKey, let chainKey else { throw RecordError(corrupt: Self.recordName, "receiving chain lacks a key") }
+        let skipped = try SkippedMessageKeys(packed: packed, limit: SessionLimits.chain.maxSkippedKeys, below: index, in: Self.recordName)
         return ReceivingChain(ratchetKey: ratchetKey, chainKey: ChainKey(chainKey, index: index), skipped: skipped)
     }
 }

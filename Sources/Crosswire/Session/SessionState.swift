@@ -89,8 +89,12 @@ public struct SessionState: Sendable {
         case ratchetStep(rootKey: RootKey, receiving: ReceivingChain, sending: SendingChain, previousCounter: UInt32)
     }
 
-    /// Decrypts without changing anything; returns the plaintext and the change to `apply`.
-    func prepareDecrypt(_ message: SignalMessage, using entropy: some EntropySource) throws(SessionError) -> (plaintext: [UInt8], commit: Commit) {
+    /// Decrypts without changing anything; returns the plaintext and the change to `apply`. The counter
+    /// may be at most `maxJump` ahead of its chain, and the work is charged to `budget` before it is done.
+    func prepareDecrypt(
+        _ message: SignalMessage, maxJump: UInt32 = SessionLimits.chain.maxForwardJump,
+        budget: inout DecryptionBudget, using entropy: some EntropySource
+    ) throws(SessionError) -> (plaintext: [UInt8], commit: Commit) {
         guard message.version == version else {
             throw SessionError(.versionMismatch, "message version \(message.version), session version \(version)")
         }
@@ -112,20 +116,25 @@ public struct SessionState: Sendable {
                 let plaintext = try open(message, keys: MessageKeys(seed: seed, counter: counter))
                 return (plaintext, .usedSkippedKey(chain: chainIndex, counter: counter))
             }
-            let advance = try Self.advance(chain.chainKey, to: counter, on: theirRatchetKey)
+            let advance = try Self.advance(chain.chainKey, to: counter, maxJump: maxJump, budget: &budget, on: theirRatchetKey)
             let plaintext = try open(message, keys: MessageKeys(seed: advance.seed, counter: counter))
             return (plaintext, .advanced(chain: chainIndex, chainKey: advance.next, skipped: advance.skipped))
         }
 
-        // A new ratchet key from the peer: DH ratchet step (receiving, then sending). The jump is checked
-        // before the agreement, so a forged far-ahead header costs no X25519.
-        guard counter <= SessionLimits.chain.maxForwardJump else {
-            throw SessionError(.tooFarInFuture, "counter \(counter) in a new chain exceeds the jump limit \(SessionLimits.chain.maxForwardJump)",
+        // A new ratchet key from the peer: DH ratchet step (receiving, then sending). The jump and the
+        // budget are checked before the agreement, so a header refused for them costs no X25519.
+        let limit = min(maxJump, SessionLimits.chain.maxForwardJump)
+        guard counter <= limit else {
+            throw SessionError(.tooFarInFuture, "counter \(counter) in a new chain exceeds the jump limit \(limit)",
+                               ratchetKey: theirRatchetKey, counter: counter)
+        }
+        guard counter < budget.remainingChainSteps, budget.spendAgreement() else {
+            throw SessionError(.tooFarInFuture, "a new chain at counter \(counter) exceeds what is left of this message's budget (\(budget))",
                                ratchetKey: theirRatchetKey, counter: counter)
         }
         let (intermediateRoot, receivingChainKey) = try rootKey.createChain(
             theirRatchetKey: theirRatchetKey, ourRatchetKey: sendingChain.ratchetKeyPair.privateKey)
-        let advance = try Self.advance(receivingChainKey, to: counter, on: theirRatchetKey)
+        let advance = try Self.advance(receivingChainKey, to: counter, maxJump: maxJump, budget: &budget, on: theirRatchetKey)
         let plaintext = try open(message, keys: MessageKeys(seed: advance.seed, counter: counter))
         // Only after the message proved authentic: our new sending ratchet key.
         let newRatchetKeyPair = ECKeyPair.generate(using: entropy)
@@ -140,13 +149,18 @@ public struct SessionState: Sendable {
             previousCounter: previous))
     }
 
-    private static func advance(_ chainKey: ChainKey, to counter: UInt32, on ratchetKey: ECPublicKey) throws(SessionError) -> ChainAdvance {
+    private static func advance(
+        _ chainKey: ChainKey, to counter: UInt32, maxJump: UInt32, budget: inout DecryptionBudget, on ratchetKey: ECPublicKey
+    ) throws(SessionError) -> ChainAdvance {
         do {
-            return try chainKey.advance(to: counter, limits: SessionLimits.chain)
+            return try chainKey.advance(to: counter, limits: SessionLimits.chain, maxJump: maxJump, budget: &budget)
         } catch {
             switch error {
             case .tooFarAhead(let jump, let limit):
                 throw SessionError(.tooFarInFuture, "counter \(counter) is \(jump) ahead of the chain (limit \(limit))",
+                                   ratchetKey: ratchetKey, counter: counter)
+            case .overBudget(let steps, let remaining):
+                throw SessionError(.tooFarInFuture, "counter \(counter) needs \(steps) chain steps; this message has \(remaining) left",
                                    ratchetKey: ratchetKey, counter: counter)
             case .exhausted:
                 throw SessionError(.invalidArgument, "chain index would overflow 32 bits", ratchetKey: ratchetKey, counter: counter)

@@ -15,7 +15,8 @@ public actor InMemorySignalProtocolStore: IdentityKeyStore, PreKeyStore, SignedP
         package var sessions: [ProtocolAddress: SessionRecord] = [:]
         package var senderKeys: [SenderKeyName: SenderKeyRecord] = [:]
         package var kemPreKeys: [KEMPreKeyID: KEMPreKey] = [:]
-        /// Last-resort KEM prekey uses, as (KEM prekey id, signed prekey id, base key).
+        /// Last-resort KEM prekey uses, as (KEM prekey id, signed prekey id, base key); pruned when the
+    /// signed prekey is removed.
         package var usedLastResort: Set<LastResortUse> = []
 
         package init() {}
@@ -70,8 +71,13 @@ public actor InMemorySignalProtocolStore: IdentityKeyStore, PreKeyStore, SignedP
 
     /// The one-time prekey `id`, while unused.
     public func preKey(id: PreKeyID) -> OneTimePreKey? { contents.preKeys[id] }
-    /// Keeps `preKey`, replacing one with the same id.
-    public func storePreKey(_ preKey: OneTimePreKey) { contents.preKeys[preKey.id] = preKey }
+    /// Keeps `preKey`; another key under its id is an `idCollision`, the same key again a no-op.
+    public func storePreKey(_ preKey: OneTimePreKey) throws(StoreError) {
+        if let held = contents.preKeys[preKey.id], held.keyPair.publicKey != preKey.keyPair.publicKey {
+            throw StoreError(.idCollision, "another one-time prekey is already stored as \(preKey.id)")
+        }
+        contents.preKeys[preKey.id] = preKey
+    }
     /// Forgets the one-time prekey `id`; an unknown id is ignored.
     public func removePreKey(id: PreKeyID) { contents.preKeys[id] = nil }
     /// How many one-time prekeys are left: publish more when it runs low.
@@ -79,8 +85,19 @@ public actor InMemorySignalProtocolStore: IdentityKeyStore, PreKeyStore, SignedP
 
     /// The signed prekey `id`, if kept.
     public func signedPreKey(id: SignedPreKeyID) -> SignedPreKey? { contents.signedPreKeys[id] }
-    /// Keeps `signedPreKey`, replacing one with the same id.
-    public func storeSignedPreKey(_ signedPreKey: SignedPreKey) { contents.signedPreKeys[signedPreKey.id] = signedPreKey }
+    /// Keeps `signedPreKey`; another key under its id is an `idCollision`, the same key again a no-op.
+    public func storeSignedPreKey(_ signedPreKey: SignedPreKey) throws(StoreError) {
+        if let held = contents.signedPreKeys[signedPreKey.id], held.keyPair.publicKey != signedPreKey.keyPair.publicKey {
+            throw StoreError(.idCollision, "another signed prekey is already stored as \(signedPreKey.id)")
+        }
+        contents.signedPreKeys[signedPreKey.id] = signedPreKey
+    }
+
+    /// Deletes the signed prekey `id` and the last-resort uses recorded against it; an unknown id is ignored.
+    public func removeSignedPreKey(id: SignedPreKeyID) {
+        contents.signedPreKeys[id] = nil
+        contents.usedLastResort = contents.usedLastResort.filter { $0.signedPreKeyID != id }
+    }
 
     /// The session record for `address`, if any.
     public func session(for address: ProtocolAddress) -> SessionRecord? { contents.sessions[address] }
@@ -89,8 +106,13 @@ public actor InMemorySignalProtocolStore: IdentityKeyStore, PreKeyStore, SignedP
 
     /// The KEM prekey `id`, while kept (one-time keys go after their first use).
     public func kemPreKey(id: KEMPreKeyID) -> KEMPreKey? { contents.kemPreKeys[id] }
-    /// Keeps `preKey`, replacing one with the same id.
-    public func storeKEMPreKey(_ preKey: KEMPreKey) { contents.kemPreKeys[preKey.id] = preKey }
+    /// Keeps `preKey`; another key under its id is an `idCollision`, the same key again a no-op.
+    public func storeKEMPreKey(_ preKey: KEMPreKey) throws(StoreError) {
+        if let held = contents.kemPreKeys[preKey.id], held.publicKey != preKey.publicKey {
+            throw StoreError(.idCollision, "another KEM prekey is already stored as \(preKey.id)")
+        }
+        contents.kemPreKeys[preKey.id] = preKey
+    }
     /// How many KEM prekeys are held, last-resort ones included.
     public var kemPreKeyCount: Int { contents.kemPreKeys.count }
 

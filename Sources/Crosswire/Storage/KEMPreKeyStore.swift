@@ -6,7 +6,8 @@ import CrosswireCrypto
 public protocol KEMPreKeyStore: Sendable {
     /// The KEM prekey a v4 PreKey message names, or `nil`: the message then fails with `unknownKEMPreKey`.
     func kemPreKey(id: KEMPreKeyID) async throws -> KEMPreKey?
-    /// Keeps a KEM prekey, one-time or last-resort; store it before it is published.
+    /// Keeps a KEM prekey, one-time or last-resort; store it before it is published. A different key
+    /// under an id already held must be refused (`StoreError.idCollision`), never overwritten.
     func storeKEMPreKey(_ preKey: KEMPreKey) async throws
     /// Whether this triple was already used with a last-resort key (a replayed session start).
     func hasUsedKEMPreKey(id: KEMPreKeyID, signedPreKeyID: SignedPreKeyID, baseKey: ECPublicKey) async throws -> Bool

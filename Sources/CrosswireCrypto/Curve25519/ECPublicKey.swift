@@ -69,6 +69,16 @@ public struct ECPublicKey: Sendable, Hashable {
         }
     }
 
+    /// Whether the key is a canonical encoding of a point in the prime-order subgroup. X25519 with a
+    /// clamped scalar cannot tell P from P + T for a point T of order 2, 4 or 8, so each key has up to
+    /// seven equivalent encodings (u → 1/u adds the order-2 point); refusing all but the torsion-free
+    /// one makes the bytes of a base key unique, which replay detection relies on. libsignal ≥ 0.80.1
+    /// requires the same of base keys. Costs a field inversion and a subgroup check (tens of µs): for
+    /// keys that start sessions, not for every ratchet key.
+    public var isInPrimeOrderSubgroup: Bool {
+        isCanonical && EdwardsForm.isInPrimeOrderSubgroup(u: u)
+    }
+
     /// The 32 bytes of u without copying them out; the pointer must not escape `body`.
     public func withUnsafeRawBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
         try u.withUnsafeBytes(body)

@@ -1,3 +1,4 @@
+import CSodium
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 #else
@@ -24,6 +25,15 @@ enum EdwardsForm {
             cache[u] = y
         }
         return y
+    }
+
+    /// Whether u is the canonical encoding of a point of the prime-order subgroup: on the curve (not the
+    /// twist), with no component of order 2, 4 or 8. libsodium checks the Edwards image (y, sign 0; both
+    /// signs are in the subgroup or neither). Not cached: base keys are seen once.
+    static func isInPrimeOrderSubgroup(u: Bytes32) -> Bool {
+        Sodium.ensureReady()
+        guard let y = compute(u) else { return false }
+        return y.withUnsafeBytes { crypto_core_ed25519_is_valid_point($0.baseAddress!.assumingMemoryBound(to: UInt8.self)) == 1 }
     }
 
     private static func compute(_ u: Bytes32) -> Bytes32? {

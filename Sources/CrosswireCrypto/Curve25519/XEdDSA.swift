@@ -20,15 +20,18 @@ public enum XEdDSA {
         _ message: UnsafeRawBufferPointer, with key: SecretBytes, entropy: some EntropySource
     ) -> [UInt8] {
         Sodium.ensureReady()
-        var z = [UInt8](repeating: 0, count: 64)
-        z.withUnsafeMutableBytes { entropy.fill($0) }
-        return key.withUnsafeBytes { k in sign(message, clampedKey: k, z: z) }
+        // Z is as secret as the nonce it feeds: it lives in a wiping container.
+        let z = SecretBytes(randomCount: 64, using: entropy)
+        return key.withUnsafeBytes { k in
+            let (a, publicA) = expand(clampedKey: k)
+            return a.withUnsafeBytes { scalar in z.withUnsafeBytes { sign(message, clampedKey: k, scalar: scalar, publicA: publicA, z: $0) } }
+        }
     }
 
     /// Deterministic core (Z given), exposed to the package for known-answer tests.
     package static func sign(_ message: UnsafeRawBufferPointer, clampedKey k: UnsafeRawBufferPointer, z: [UInt8]) -> [UInt8] {
         let (a, publicA) = expand(clampedKey: k)
-        return a.withUnsafeBytes { sign(message, clampedKey: k, scalar: $0, publicA: publicA, z: z) }
+        return a.withUnsafeBytes { scalar in z.withUnsafeBytes { sign(message, clampedKey: k, scalar: scalar, publicA: publicA, z: $0) } }
     }
 
     /// `a = k mod L` and `A = a·B`: the part of signing that depends only on the key.
@@ -46,7 +49,7 @@ public enum XEdDSA {
 
     static func sign(
         _ message: UnsafeRawBufferPointer, clampedKey k: UnsafeRawBufferPointer, scalar a: UnsafeRawBufferPointer,
-        publicA: [UInt8], z: [UInt8]
+        publicA: [UInt8], z: UnsafeRawBufferPointer
     ) -> [UInt8] {
         precondition(k.count == 32 && a.count == 32 && z.count == 64 && publicA.count == 32)
         let signBit = publicA[31] & 0x80

@@ -20,10 +20,11 @@ public struct XEdDSASigningKey: Sendable {
 
     /// The same signature `ECPrivateKey.signature(for:using:)` would give for the same randomness.
     public func signature<D: DataProtocol>(for message: D, using entropy: some EntropySource = SystemEntropy()) -> [UInt8] {
-        var z = [UInt8](repeating: 0, count: 64)
-        z.withUnsafeMutableBytes { entropy.fill($0) }
+        let z = SecretBytes(randomCount: 64, using: entropy)
         return withContiguous(message) { m in
-            clamped.withUnsafeBytes { k in scalar.withUnsafeBytes { a in XEdDSA.sign(m, clampedKey: k, scalar: a, publicA: publicA, z: z) } }
+            clamped.withUnsafeBytes { k in
+                scalar.withUnsafeBytes { a in z.withUnsafeBytes { XEdDSA.sign(m, clampedKey: k, scalar: a, publicA: publicA, z: $0) } }
+            }
         }
     }
 }

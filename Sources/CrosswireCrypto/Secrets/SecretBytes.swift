@@ -85,6 +85,14 @@ public struct SecretBytes: @unchecked Sendable {  // the buffer is never mutated
         withUnsafeBytes { Array($0) }
     }
 
+    /// Zeroes `bytes` in place (libsodium's `sodium_memzero`, which the optimizer may not drop): for the
+    /// plain arrays a serializer must build before the secret leaves for its caller.
+    @_spi(Hazmat)
+    public static func wipe(_ bytes: inout [UInt8]) {
+        guard !bytes.isEmpty else { return }
+        bytes.withUnsafeMutableBytes { sodium_memzero($0.baseAddress!, $0.count) }
+    }
+
     #if DEBUG
     /// Test hook: sees each buffer after it was wiped and before it is freed (debug builds only).
     static let releaseObserver = Locked<(@Sendable (UnsafeRawBufferPointer) -> Void)?>(nil)

@@ -1,7 +1,9 @@
+import CrosswireCrypto
+
 /// A sender's key for a group, sent to each member inside a pairwise-encrypted message:
 /// `0x33 ‖ protobuf`, no signature. Legacy `{1 id, 2 iteration, 3 chain_key, 4 signing_key}`; current
 /// `{1 distribution_uuid, 2 chain_id, 3 iteration, 4 chain_key, 5 signing_key}`.
-public struct SenderKeyDistributionMessage: Sendable, Equatable {
+public struct SenderKeyDistributionMessage: Sendable {
     /// The transport type code older libsignal and WhatsApp use for this message.
     public static let legacyTypeCode = 5
 
@@ -13,30 +15,31 @@ public struct SenderKeyDistributionMessage: Sendable, Equatable {
     public let chainID: UInt32
     /// The chain position `chainKey` belongs to: a member added later reads only later messages.
     public let iteration: UInt32
-    /// 32 bytes. Secret: whoever has it reads the group from `iteration` on.
-    public let chainKey: [UInt8]
+    /// Secret: whoever has it reads the group from `iteration` on. Held in a wiping container, never
+    /// printed.
+    public let chainKey: SymmetricKey256
     /// 33-byte serialized Curve25519 public key.
     public let signingKey: [UInt8]
-    /// The whole message as sent. Secret, since it contains `chainKey`.
+    /// The whole message as sent. Secret, since it contains `chainKey`: encrypt it pairwise, never log it.
     public let serialized: [UInt8]
 
-    /// Encodes in `layout`; `chainKey` must be 32 bytes, `signingKey` 33, and `distributionID` 16 in the
-    /// current layout (preconditions).
-    public init(layout: SenderKeyLayout, distributionID: [UInt8], chainID: UInt32, iteration: UInt32, chainKey: [UInt8], signingKey: [UInt8]) {
-        precondition(chainKey.count == 32 && signingKey.count == 33)
+    /// Encodes in `layout`; `signingKey` must be 33 bytes and `distributionID` 16 in the current layout
+    /// (preconditions).
+    public init(layout: SenderKeyLayout, distributionID: [UInt8], chainID: UInt32, iteration: UInt32, chainKey: SymmetricKey256, signingKey: [UInt8]) {
+        precondition(signingKey.count == 33)
         var writer = ProtobufWriter(prefix: [MessageVersion.v3.byte], reservingCapacity: 96)
         switch layout {
         case .legacy:
             writer.appendUInt(field: 1, UInt64(chainID))
             writer.appendUInt(field: 2, UInt64(iteration))
-            writer.appendBytes(field: 3, chainKey)
+            writer.appendSecret(field: 3, chainKey)
             writer.appendBytes(field: 4, signingKey)
         case .distributionUUID:
             precondition(distributionID.count == 16)
             writer.appendBytes(field: 1, distributionID)
             writer.appendUInt(field: 2, UInt64(chainID))
             writer.appendUInt(field: 3, UInt64(iteration))
-            writer.appendBytes(field: 4, chainKey)
+            writer.appendSecret(field: 4, chainKey)
             writer.appendBytes(field: 5, signingKey)
         }
         self.layout = layout
@@ -64,9 +67,28 @@ public struct SenderKeyDistributionMessage: Sendable, Equatable {
         distributionID = layout == .legacy ? [] : try fields.bytes(1, count: 16)
         chainID = try fields.uint32(1 + offset)
         iteration = try fields.uint32(2 + offset)
-        chainKey = try fields.bytes(3 + offset, count: 32)
+        chainKey = try SymmetricKey256(rawRepresentation: try fields.slice(3 + offset, count: 32))
         signingKey = try fields.bytes(4 + offset, count: 33)
         try checkPublicKey(signingKey, field: "signing_key")
         serialized = bytes
+    }
+}
+
+extension SenderKeyDistributionMessage: Equatable {
+    /// Byte equality of `serialized`, in constant time (it contains the chain key).
+    public static func == (a: Self, b: Self) -> Bool { ConstantTime.equals(a.serialized, b.serialized) }
+}
+
+extension SenderKeyDistributionMessage: CustomStringConvertible, CustomDebugStringConvertible, CustomReflectable {
+    /// The public fields only; the chain key is redacted.
+    public var description: String {
+        "SenderKeyDistributionMessage(\(layout.rawValue), chain \(chainID), iteration \(iteration), chain key redacted)"
+    }
+    /// The same redacted text as `description`.
+    public var debugDescription: String { description }
+    /// The public fields only, so `dump` and debuggers show neither the chain key nor `serialized`.
+    public var customMirror: Mirror {
+        Mirror(self, children: ["layout": layout, "distributionID": distributionID, "chainID": chainID, "iteration": iteration,
+                                "signingKey": signingKey], displayStyle: .struct)
     }
 }

@@ -30,4 +30,5 @@ struct SenderKeyFields {
 
     func uint32(_ number: Int) throws -> UInt32 { try value(number).uint32(field: number) }
     func bytes(_ number: Int, count: Int? = nil) throws -> [UInt8] { try value(number).bytes(field: number, count: count) }
+    func slice(_ number: Int, count: Int? = nil) throws -> ArraySlice<UInt8> { try value(number).slice(field: number, count: count) }
 }

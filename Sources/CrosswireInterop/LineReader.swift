@@ -1,0 +1,58 @@
+import Foundation
+
+/// Reads newline-terminated lines from a file handle with a bound on their length: a longer line is
+/// reported as `tooLong` and skipped up to its newline without ever being held in memory whole.
+struct LineReader {
+    enum Line {
+        case line([UInt8])
+        case tooLong
+    }
+
+    private let input: FileHandle
+    private let limit: Int
+    private var buffer: [UInt8] = []
+    private var start = 0
+    private var atEnd = false
+
+    init(_ input: FileHandle, limit: Int) {
+        self.input = input
+        self.limit = limit
+    }
+
+    /// The next line without its newline (a final line may lack one), or `nil` at end of input.
+    mutating func next() -> Line? {
+        var skipping = false
+        while true {
+            if let newline = buffer[start...].firstIndex(of: UInt8(ascii: "\n")) {
+                let line = Array(buffer[start..<newline])
+                start = newline + 1
+                if skipping || line.count > limit { return .tooLong }
+                return .line(line)
+            }
+            if buffer.count - start > limit {
+                // No newline within the limit: drop what is held and skip to the next newline.
+                skipping = true
+                buffer.removeAll(keepingCapacity: true)
+                start = 0
+            }
+            if atEnd {
+                guard start < buffer.count || skipping else { return nil }
+                let rest = Array(buffer[start...])
+                buffer.removeAll()
+                start = 0
+                return skipping ? .tooLong : .line(rest)
+            }
+            if start > 0 {
+                buffer.removeFirst(start)
+                start = 0
+            }
+            // `availableData` returns what the pipe holds now (a request), not a full-size block.
+            let chunk = input.availableData
+            if !chunk.isEmpty {
+                buffer.append(contentsOf: chunk)
+            } else {
+                atEnd = true
+            }
+        }
+    }
+}
