@@ -25,7 +25,7 @@ for target in "${targets[@]}"; do
     mkdir -p ".build-fuzz/corpus/$target" "Vectors/corpus/$target" ".build-fuzz/artifacts/$target"
     echo "fuzz: $target for ${seconds}s" >&2
     log=".build-fuzz/$target.log"
-    if CROSSWIRE_FUZZ_TARGET=$target "$binary" -max_total_time="$seconds" -max_len=4096 -timeout=10 -rss_limit_mb=4096 \
+    if LSAN_OPTIONS="suppressions=$PWD/scripts/lsan.supp" CROSSWIRE_FUZZ_TARGET=$target "$binary" -max_total_time="$seconds" -max_len=4096 -timeout=10 -rss_limit_mb=4096 \
         -artifact_prefix=".build-fuzz/artifacts/$target/" ".build-fuzz/corpus/$target" "Vectors/corpus/$target" >"$log" 2>&1; then
         echo "fuzz: $target ok: $(grep -E '^#[0-9]+.*(DONE|pulse)' "$log" | tail -1)" >&2
     else

@@ -49,22 +49,37 @@ struct RecordConsistencyTests {
         }
     }
 
-    /// Edits the current state of a session record.
-    func editCurrent(_ record: SessionRecord, _ edit: (inout Fields) throws -> Void) throws -> [UInt8] {
-        var outer = try Fields(record.serialized[1...])
-        var state = try outer.message(1)
-        try edit(&state)
-        outer.replace(1, with: state)
-        return [SessionRecord.formatVersion] + outer.bytes
+    /// Edits the first nested message `field` of a record (a session's current state, field 1; a sender
+    /// key record's first state, field 3).
+    func editNested(_ serialized: [UInt8], field: Int, _ edit: (inout Fields) throws -> Void) throws -> [UInt8] {
+        var outer = try Fields(serialized[1...])
+        var nested = try outer.message(field)
+        try edit(&nested)
+        outer.replace(field, with: nested)
+        return [serialized[0]] + outer.bytes
     }
 
-    func expectCorrupt(_ bytes: [UInt8], _ what: Comment) {
+    func editCurrent(_ record: SessionRecord, _ edit: (inout Fields) throws -> Void) throws -> [UInt8] {
+        try editNested(record.serialized, field: 1, edit)
+    }
+
+    func editSenderKeyState(_ record: SenderKeyRecord, _ edit: (inout Fields) throws -> Void) throws -> [UInt8] {
+        try editNested(record.serialized, field: 3, edit)
+    }
+
+    /// `decode` must refuse `bytes` as `corruptRecord`.
+    func expectCorrupt(_ bytes: [UInt8], _ what: Comment,
+                       decode: ([UInt8]) throws(RecordError) -> Void = { (bytes: [UInt8]) throws(RecordError) in _ = try SessionRecord(serialized: bytes) }) {
         do {
-            let record = try SessionRecord(serialized: bytes)
-            Issue.record("decoded \(what) (current: \(record.current.map { "v\($0.sessionVersion.rawValue)" } ?? "none"))")
+            try decode(bytes)
+            Issue.record("decoded \(what)")
         } catch {
             #expect(error.code == .corruptRecord, what)
         }
+    }
+
+    func expectCorruptSenderKey(_ bytes: [UInt8], _ what: Comment) {
+        expectCorrupt(bytes, what) { (bytes: [UInt8]) throws(RecordError) in _ = try SenderKeyRecord(serialized: bytes) }
     }
 
     /// Alice's record right after processing Bob's bundle: its state has a pending prekey.
@@ -187,23 +202,6 @@ struct RecordConsistencyTests {
         _ = try await sender.encrypt([1], groupID: groupID)
         _ = try await receiver.decrypt(try await sender.encrypt([2], groupID: groupID).serialized, from: alice.address, groupID: groupID)
         return try #require(await bob.store.senderKey(for: SenderKeyName(groupID: groupID, sender: alice.address)))
-    }
-
-    func editSenderKeyState(_ record: SenderKeyRecord, _ edit: (inout Fields) throws -> Void) throws -> [UInt8] {
-        var outer = try Fields(record.serialized[1...])
-        var state = try outer.message(3)
-        try edit(&state)
-        outer.replace(3, with: state)
-        return [SenderKeyRecord.formatVersion] + outer.bytes
-    }
-
-    func expectCorruptSenderKey(_ bytes: [UInt8], _ what: Comment) {
-        do {
-            _ = try SenderKeyRecord(serialized: bytes)
-            Issue.record("decoded \(what)")
-        } catch {
-            #expect(error.code == .corruptRecord, what)
-        }
     }
 
     @Test("sender key states past the skipped-seed bound, or with a repeated field, are refused")
