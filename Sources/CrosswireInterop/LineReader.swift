@@ -12,6 +12,8 @@ struct LineReader {
     private let limit: Int
     private var buffer: [UInt8] = []
     private var start = 0
+    /// Where the newline search resumes: bytes before it were already searched (keeps reading linear).
+    private var scanned = 0
     private var atEnd = false
 
     init(_ input: FileHandle, limit: Int) {
@@ -23,27 +25,31 @@ struct LineReader {
     mutating func next() -> Line? {
         var skipping = false
         while true {
-            if let newline = buffer[start...].firstIndex(of: UInt8(ascii: "\n")) {
+            if let newline = buffer[max(start, scanned)...].firstIndex(of: UInt8(ascii: "\n")) {
                 let line = Array(buffer[start..<newline])
                 start = newline + 1
+                scanned = start
                 if skipping || line.count > limit { return .tooLong }
                 return .line(line)
             }
+            scanned = buffer.count
             if buffer.count - start > limit {
                 // No newline within the limit: drop what is held and skip to the next newline.
                 skipping = true
                 buffer.removeAll(keepingCapacity: true)
                 start = 0
+                scanned = 0
             }
             if atEnd {
                 guard start < buffer.count || skipping else { return nil }
                 let rest = Array(buffer[start...])
                 buffer.removeAll()
-                start = 0
+                (start, scanned) = (0, 0)
                 return skipping ? .tooLong : .line(rest)
             }
             if start > 0 {
                 buffer.removeFirst(start)
+                scanned -= start
                 start = 0
             }
             // `availableData` returns what the pipe holds now (a request), not a full-size block.
