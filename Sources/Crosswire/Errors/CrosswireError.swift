@@ -50,9 +50,9 @@ extension CrosswireError {
 
     /// Runs a call into a caller's store: its error comes through wrapped as `storeFailure`, never
     /// swallowed or retyped.
-    static func store<T>(_ what: String, _ body: () async throws -> T) async throws(Self) -> T {
+    static func store<T>(_ what: String, _ body: () throws -> T) throws(Self) -> T {
         do {
-            return try await body()
+            return try body()
         } catch let error as Self {
             throw error
         } catch {

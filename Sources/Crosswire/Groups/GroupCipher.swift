@@ -3,10 +3,11 @@ import CrosswireWire
 
 /// Sender Keys (SPEC.md §8): one ciphertext per group message, signed by the sender's signing key; the
 /// chain key and signing key reach members in SenderKeyDistributionMessages (sent pairwise-encrypted).
-/// Failures leave the store unchanged: the record is saved only after a message decrypted. Errors are
-/// `GroupError`s naming the sender; a store's own error comes through as `storeFailure`.
-public struct GroupCipher<Store: SenderKeyStore>: Sendable {
-    /// Where sender key records are loaded and, only after an operation succeeded, saved.
+/// Each operation is one store transaction scoped to its sender key name: concurrent sends in one
+/// group never share an iteration, and a failure leaves the store unchanged. Errors are `GroupError`s
+/// naming the sender; a store's own error comes through as `storeFailure`.
+public struct GroupCipher<Store: SignalProtocolStore>: Sendable {
+    /// Where sender key records live; each operation is one transaction on it.
     public let store: Store
     /// This device: the sender of what `encrypt` produces.
     public let localAddress: ProtocolAddress
@@ -26,19 +27,22 @@ public struct GroupCipher<Store: SenderKeyStore>: Sendable {
         if layout == .distributionUUID, groupID.count != 16 {
             throw GroupError(.invalidArgument, "a distribution-UUID group id is 16 bytes, got \(groupID.count)").about(localAddress)
         }
-        var record = try await load(name) ?? SenderKeyRecord(layout: layout, distributionID: layout == .legacy ? [] : groupID)
-        try Self.requireLayout(layout, of: record, groupID: groupID, sender: localAddress)
-        let state: OutboundSenderKeyState
-        if let existing = record.outbound {
-            state = existing
-        } else {
-            state = OutboundSenderKeyState.generate(using: entropy)
-            record.add(.outbound(state))
-            try await save(record, name)
+        let entropy = entropy
+        return try await inTransaction(name) { (transaction: inout Store.Transaction) throws(GroupError) in
+            var record = try Self.load(name, transaction) ?? SenderKeyRecord(layout: layout, distributionID: layout == .legacy ? [] : groupID)
+            try Self.requireLayout(layout, of: record, groupID: groupID, sender: name.sender)
+            let state: OutboundSenderKeyState
+            if let existing = record.outbound {
+                state = existing
+            } else {
+                state = OutboundSenderKeyState.generate(using: entropy)
+                record.add(.outbound(state))
+                try Self.save(record, name, &transaction)
+            }
+            return SenderKeyDistributionMessage(
+                layout: layout, distributionID: record.distributionID, chainID: state.chainID, iteration: state.iteration,
+                chainKey: state.chainKey.key, signingKey: state.signingPublicKey.serialized)
         }
-        return SenderKeyDistributionMessage(
-            layout: layout, distributionID: record.distributionID, chainID: state.chainID, iteration: state.iteration,
-            chainKey: state.chainKey.key, signingKey: state.signingPublicKey.serialized)
     }
 
     /// Stores a member's sender key from their distribution message (layout: the group's).
@@ -53,61 +57,65 @@ public struct GroupCipher<Store: SenderKeyStore>: Sendable {
         if layout == .distributionUUID, message.distributionID != groupID {
             throw GroupError(.invalidMessage, "distribution message is for another distribution id").about(sender)
         }
-        var record = try await load(name) ?? SenderKeyRecord(layout: layout, distributionID: message.distributionID)
-        try Self.requireLayout(layout, of: record, groupID: groupID, sender: sender)
         let signingKey: ECPublicKey
         do {
             signingKey = try ECPublicKey(serialized: message.signingKey)
         } catch {
             throw GroupError(.invalidKey, "distribution signing key: \(error.reason)", underlying: error).about(sender)
         }
-        let chainKey = ChainKey(message.chainKey, index: message.iteration)
-        record.add(.inbound(InboundSenderKeyState(chainID: message.chainID, chainKey: chainKey, signingPublicKey: signingKey)))
-        try await save(record, name)
+        try await inTransaction(name) { (transaction: inout Store.Transaction) throws(GroupError) in
+            var record = try Self.load(name, transaction) ?? SenderKeyRecord(layout: layout, distributionID: message.distributionID)
+            try Self.requireLayout(layout, of: record, groupID: groupID, sender: sender)
+            let chainKey = ChainKey(message.chainKey, index: message.iteration)
+            record.add(.inbound(InboundSenderKeyState(chainID: message.chainID, chainKey: chainKey, signingPublicKey: signingKey)))
+            try Self.save(record, name, &transaction)
+        }
     }
 
     /// One signed ciphertext for every member of `groupID`, on our newest chain, which advances. Throws
     /// `noSenderKey` until `distributionMessage(for:layout:)` has created our sender key.
     public func encrypt(_ plaintext: [UInt8], groupID: [UInt8]) async throws(GroupError) -> SenderKeyMessage {
         let name = SenderKeyName(groupID: groupID, sender: localAddress)
-        guard var record = try await load(name), var state = record.outbound else {
-            throw GroupError(.noSenderKey, "no sender key of ours for group \(Hex.encode(groupID)): create a distribution first").about(localAddress)
-        }
-        let (seed, next): (SymmetricKey256, ChainKey)
-        do {
-            (seed, next) = try state.chainKey.step()
-        } catch {
-            throw GroupError(.invalidArgument, "our sender chain is exhausted (2^32 messages)", chainID: state.chainID, iteration: state.iteration)
-                .about(localAddress)
-        }
-        let keys = SenderMessageKey(seed: seed, iteration: state.iteration)
-        let ciphertext: [UInt8]
-        do {
-            ciphertext = try keys.iv.withUnsafeBytes { iv in
-                try plaintext.withUnsafeBytes { try AES256CBC.encrypt($0, key: keys.cipherKey, iv: iv) }
+        let entropy = entropy
+        return try await inTransaction(name) { (transaction: inout Store.Transaction) throws(GroupError) in
+            guard var record = try Self.load(name, transaction), var state = record.outbound else {
+                throw GroupError(.noSenderKey, "no sender key of ours for group \(Hex.encode(groupID)): create a distribution first")
             }
-        } catch {
-            throw GroupError(.invalidArgument, "AES-CBC refused the message", underlying: error).about(localAddress)
+            let (seed, next): (SymmetricKey256, ChainKey)
+            do {
+                (seed, next) = try state.chainKey.step()
+            } catch {
+                throw GroupError(.invalidArgument, "our sender chain is exhausted (2^32 messages)", chainID: state.chainID, iteration: state.iteration)
+            }
+            let keys = SenderMessageKey(seed: seed, iteration: state.iteration)
+            let ciphertext: [UInt8]
+            do {
+                ciphertext = try keys.iv.withUnsafeBytes { iv in
+                    try plaintext.withUnsafeBytes { try AES256CBC.encrypt($0, key: keys.cipherKey, iv: iv) }
+                }
+            } catch {
+                throw GroupError(.invalidArgument, "AES-CBC refused the message", underlying: error)
+            }
+            let signer = state.signer
+            let message = SenderKeyMessage(
+                layout: record.layout, distributionID: record.distributionID, chainID: state.chainID,
+                iteration: keys.iteration, ciphertext: ciphertext
+            ) { signed in signer.signature(for: signed, using: entropy) }
+            state.chainKey = next
+            record.states[0] = .outbound(state)
+            try Self.save(record, name, &transaction)
+            return message
         }
-        let signer = state.signer
-        let message = SenderKeyMessage(
-            layout: record.layout, distributionID: record.distributionID, chainID: state.chainID,
-            iteration: keys.iteration, ciphertext: ciphertext
-        ) { signed in signer.signature(for: signed, using: entropy) }
-        state.chainKey = next
-        record.states[0] = .outbound(state)
-        try await save(record, name)
-        return message
     }
 
     /// Verifies and decrypts `sender`'s group message in the layout of the group's record; the record is
     /// saved only when the message decrypted.
     public func decrypt(_ bytes: [UInt8], from sender: ProtocolAddress, groupID: [UInt8]) async throws(GroupError) -> [UInt8] {
         let name = SenderKeyName(groupID: groupID, sender: sender)
-        guard var record = try await load(name), !record.isEmpty else {
-            throw GroupError(.noSenderKey, "no sender key from \(sender) in group \(Hex.encode(groupID))").about(sender)
-        }
-        do throws(GroupError) {
+        return try await inTransaction(name) { (transaction: inout Store.Transaction) throws(GroupError) in
+            guard var record = try Self.load(name, transaction), !record.isEmpty else {
+                throw GroupError(.noSenderKey, "no sender key from \(sender) in group \(Hex.encode(groupID))")
+            }
             let message = try GroupError.decode("group message") { try SenderKeyMessage(serialized: bytes, layout: record.layout) }
             if record.layout == .distributionUUID, message.distributionID != record.distributionID {
                 throw GroupError(.invalidMessage, "message is for another distribution id")
@@ -117,10 +125,8 @@ public struct GroupCipher<Store: SenderKeyStore>: Sendable {
             }
             let (plaintext, updated) = try Self.open(message, with: state)
             record.states[index] = .inbound(updated)
-            try await save(record, name)
+            try Self.save(record, name, &transaction)
             return plaintext
-        } catch {
-            throw error.about(sender)
         }
     }
 
@@ -180,19 +186,24 @@ public struct GroupCipher<Store: SenderKeyStore>: Sendable {
         }
     }
 
-    private func load(_ name: SenderKeyName) async throws(GroupError) -> SenderKeyRecord? {
+    /// Runs `body` as one store transaction on `name`; every error names the sender.
+    private func inTransaction<Result: Sendable>(
+        _ name: SenderKeyName, _ body: @escaping @Sendable (inout Store.Transaction) throws(GroupError) -> Result
+    ) async throws(GroupError) -> Result {
         do {
-            return try await GroupError.store("load a sender key") { try await store.senderKey(for: name) }
-        } catch {
+            return try await store.transaction(.senderKey(name)) { (transaction: inout Store.Transaction) throws in try body(&transaction) }
+        } catch let error as GroupError {
             throw error.about(name.sender)
+        } catch {
+            throw GroupError(.storeFailure, "the store's transaction failed: \(error)", underlying: error).about(name.sender)
         }
     }
 
-    private func save(_ record: SenderKeyRecord, _ name: SenderKeyName) async throws(GroupError) {
-        do {
-            try await GroupError.store("save a sender key") { try await store.storeSenderKey(record, for: name) }
-        } catch {
-            throw error.about(name.sender)
-        }
+    private static func load(_ name: SenderKeyName, _ transaction: Store.Transaction) throws(GroupError) -> SenderKeyRecord? {
+        try GroupError.store("load a sender key") { try transaction.senderKey(for: name) }
+    }
+
+    private static func save(_ record: SenderKeyRecord, _ name: SenderKeyName, _ transaction: inout Store.Transaction) throws(GroupError) {
+        try GroupError.store("save a sender key") { try transaction.storeSenderKey(record, for: name) }
     }
 }

@@ -10,7 +10,7 @@ extension SessionState {
     /// An upper bound of `serialized.count`, so the writer never regrows (a regrown buffer would leave a
     /// copy of the secrets behind in freed memory).
     var serializedCapacity: Int {
-        300 + receivingChains.reduce(0) { $0 + 96 + $1.skipped.packedCount } + (pendingPreKey == nil ? 0 : 24 + WireLimits.kemCiphertextBytes)
+        300 + receivingChains.reduce(0) { $0 + 96 + $1.skipped.packedCount } + (pendingPreKey == nil ? 0 : 34 + WireLimits.kemCiphertextBytes)
     }
 
     var serialized: [UInt8] {
@@ -39,6 +39,7 @@ extension SessionState {
             p.appendUInt(field: 2, UInt64(pending.signedPreKeyID.rawValue))
             if let id = pending.kemPreKeyID { p.appendUInt(field: 3, UInt64(id.rawValue)) }
             if let ciphertext = pending.kemCiphertext { p.appendBytes(field: 4, ciphertext) }
+            if pending.createdAt != 0 { p.appendFixed64(field: 5, pending.createdAt) }
             writer.appendMessage(field: 8, &p)
         }
         if localRegistrationID.rawValue != 0 { writer.appendUInt(field: 9, UInt64(localRegistrationID.rawValue)) }
@@ -94,29 +95,31 @@ extension SessionState {
         self.init(
             version: version, localIdentity: local, remoteIdentity: remote, rootKey: root,
             previousCounter: previousCounter, sendingChain: sending, receivingChains: receiving,
-            pendingPreKey: pending.map { PendingPreKey(preKeyID: $0.id, signedPreKeyID: $0.signed, baseKey: baseKey, kemPreKeyID: $0.kemID, kemCiphertext: $0.kemCiphertext) },
+            pendingPreKey: pending.map { PendingPreKey(preKeyID: $0.id, signedPreKeyID: $0.signed, baseKey: baseKey, kemPreKeyID: $0.kemID, kemCiphertext: $0.kemCiphertext, createdAt: $0.createdAt) },
             localRegistrationID: RegistrationID(unchecked: localRegistration), remoteRegistrationID: RegistrationID(unchecked: remoteRegistration),
             aliceBaseKey: baseKey)
     }
 
-    /// The pending prekey sub-message `{1 one-time id, 2 signed id, 3 KEM id, 4 KEM ciphertext}`.
+    /// The pending prekey sub-message `{1 one-time id, 2 signed id, 3 KEM id, 4 KEM ciphertext, 5 fixed64
+    /// created at (ms)}`.
     private struct PendingFields {
-        var id: PreKeyID?, signed: SignedPreKeyID, kemID: KEMPreKeyID?, kemCiphertext: [UInt8]?
+        var id: PreKeyID?, signed: SignedPreKeyID, kemID: KEMPreKeyID?, kemCiphertext: [UInt8]?, createdAt: UInt64 = 0
 
         init(_ bytes: ArraySlice<UInt8>) throws(RecordError) {
-            var id: PreKeyID?, signed: SignedPreKeyID?, kemID: KEMPreKeyID?, kemCiphertext: [UInt8]?
+            var id: PreKeyID?, signed: SignedPreKeyID?, kemID: KEMPreKeyID?, kemCiphertext: [UInt8]?, createdAt: UInt64 = 0
             try RecordError.fields(of: bytes, in: SessionState.recordName) { inner in
                 switch inner.number {
                 case 1: id = PreKeyID(try inner.value.uint32(field: 1))
                 case 2: signed = SignedPreKeyID(try inner.value.uint32(field: 2))
                 case 3: kemID = KEMPreKeyID(try inner.value.uint32(field: 3))
                 case 4: kemCiphertext = try inner.value.bytes(field: 4, count: WireLimits.kemCiphertextBytes)
+                case 5: if case .fixed64(let value) = inner.value { createdAt = value }
                 default: break
                 }
             }
             guard let signed else { throw RecordError(corrupt: SessionState.recordName, "pending prekey lacks its signed prekey id") }
             guard (kemID == nil) == (kemCiphertext == nil) else { throw RecordError(corrupt: SessionState.recordName, "pending KEM prekey is incomplete") }
-            (self.id, self.signed, self.kemID, self.kemCiphertext) = (id, signed, kemID, kemCiphertext)
+            (self.id, self.signed, self.kemID, self.kemCiphertext, self.createdAt) = (id, signed, kemID, kemCiphertext, createdAt)
         }
     }
 

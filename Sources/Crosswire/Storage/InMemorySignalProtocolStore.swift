@@ -1,11 +1,12 @@
 import CrosswireCrypto
 
-/// Every store in memory, for tests, tools and apps that persist elsewhere. An actor: safe to share
-/// between tasks.
-public actor InMemorySignalProtocolStore: IdentityKeyStore, PreKeyStore, SignedPreKeyStore, KEMPreKeyStore, SessionStore, SenderKeyStore {
-    private let identity: IdentityKeyPair
-    private let registrationID: RegistrationID
-    private var contents = Contents()
+/// Every store in memory, for tests, tools and apps that persist elsewhere. An actor: transactions run
+/// one at a time on it, each a synchronous body whose writes are applied only when it returns.
+public actor InMemorySignalProtocolStore: SignalProtocolStore {
+    let identity: IdentityKeyPair
+    let registrationID: RegistrationID
+    let trustPolicy: TrustPolicy
+    let held = Held()
 
     /// What the store holds, as plain values: test support snapshots and restores it.
     package struct Contents: Sendable {
@@ -16,10 +17,15 @@ public actor InMemorySignalProtocolStore: IdentityKeyStore, PreKeyStore, SignedP
         package var senderKeys: [SenderKeyName: SenderKeyRecord] = [:]
         package var kemPreKeys: [KEMPreKeyID: KEMPreKey] = [:]
         /// Last-resort KEM prekey uses, as (KEM prekey id, signed prekey id, base key); pruned when the
-    /// signed prekey is removed.
+        /// signed prekey or the KEM prekey is removed.
         package var usedLastResort: Set<LastResortUse> = []
 
         package init() {}
+    }
+
+    /// The actor's contents by reference, so a transaction reads them without copying a dictionary.
+    final class Held {
+        var contents = Contents()
     }
 
     /// One use of a last-resort KEM prekey.
@@ -36,103 +42,95 @@ public actor InMemorySignalProtocolStore: IdentityKeyStore, PreKeyStore, SignedP
     }
 
     /// Everything held, for test support's snapshots.
-    package var allContents: Contents { contents }
+    package var allContents: Contents { held.contents }
 
     /// Replaces everything held (test support's restore).
-    package func replaceContents(_ new: Contents) { contents = new }
+    package func replaceContents(_ new: Contents) { held.contents = new }
 
     /// A store for the device with this identity and registration id; everything else starts empty.
-    public init(identity: IdentityKeyPair, registrationID: RegistrationID) {
+    public init(identity: IdentityKeyPair, registrationID: RegistrationID, trustPolicy: TrustPolicy = .refuseChanges) {
         self.identity = identity
         self.registrationID = registrationID
+        self.trustPolicy = trustPolicy
     }
+
+    /// Runs `body` on this actor; its writes are applied when it returns and dropped when it throws.
+    public func transaction<Result: Sendable>(
+        _ scope: TransactionScope, _ body: @Sendable (inout Transaction) throws -> Result
+    ) throws -> Result {
+        var transaction = Transaction(held: held, identity: identity, registrationID: registrationID, trustPolicy: trustPolicy)
+        let result = try body(&transaction)
+        transaction.changes.apply(to: &held.contents)
+        return result
+    }
+
+    /// One synchronous transaction for the convenience methods below.
+    private func write<Result, Failure: Error>(_ body: (inout Transaction) throws(Failure) -> Result) throws(Failure) -> Result {
+        var transaction = Transaction(held: held, identity: identity, registrationID: registrationID, trustPolicy: trustPolicy)
+        let result = try body(&transaction)
+        transaction.changes.apply(to: &held.contents)
+        return result
+    }
+
+    // MARK: Direct access, each call its own transaction
 
     /// The identity given at creation.
     public func identityKeyPair() -> IdentityKeyPair { identity }
     /// The registration id given at creation.
     public func localRegistrationID() -> RegistrationID { registrationID }
-
-    /// Records `key` for `address`; `true` when it replaced a different key.
+    /// Records `key` for `address` (the app approving a changed key); `true` when it replaced another.
     @discardableResult
     public func saveIdentity(_ key: IdentityKey, for address: ProtocolAddress) -> Bool {
-        let previous = contents.identities.updateValue(key, forKey: address)
+        let previous = held.contents.identities.updateValue(key, forKey: address)
         return previous != nil && previous != key
     }
-
-    /// Trust on first use, in both directions: an unknown address is trusted, a known one only with the
-    /// key saved for it. Apps that accept a changed key save it first.
+    /// Whether `key` may be used with `address` under this store's policy.
     public func isTrustedIdentity(_ key: IdentityKey, for address: ProtocolAddress, direction: TrustDirection) -> Bool {
-        guard let known = contents.identities[address] else { return true }
-        return known == key
+        Transaction(held: held, identity: identity, registrationID: registrationID, trustPolicy: trustPolicy).isTrustedIdentity(key, for: address, direction: direction)
     }
-
     /// The key saved for `address`, if any.
-    public func identity(for address: ProtocolAddress) -> IdentityKey? { contents.identities[address] }
+    public func identity(for address: ProtocolAddress) -> IdentityKey? { held.contents.identities[address] }
 
     /// The one-time prekey `id`, while unused.
-    public func preKey(id: PreKeyID) -> OneTimePreKey? { contents.preKeys[id] }
+    public func preKey(id: PreKeyID) -> OneTimePreKey? { held.contents.preKeys[id] }
     /// Keeps `preKey`; another key under its id is an `idCollision`, the same key again a no-op.
-    public func storePreKey(_ preKey: OneTimePreKey) throws(StoreError) {
-        if let held = contents.preKeys[preKey.id], held.keyPair.publicKey != preKey.keyPair.publicKey {
-            throw StoreError(.idCollision, "another one-time prekey is already stored as \(preKey.id)")
-        }
-        contents.preKeys[preKey.id] = preKey
-    }
+    public func storePreKey(_ preKey: OneTimePreKey) throws(StoreError) { try write { (t: inout Transaction) throws(StoreError) in try t.storePreKey(preKey) } }
     /// Forgets the one-time prekey `id`; an unknown id is ignored.
-    public func removePreKey(id: PreKeyID) { contents.preKeys[id] = nil }
+    public func removePreKey(id: PreKeyID) { held.contents.preKeys[id] = nil }
     /// How many one-time prekeys are left: publish more when it runs low.
-    public var preKeyCount: Int { contents.preKeys.count }
+    public var preKeyCount: Int { held.contents.preKeys.count }
 
     /// The signed prekey `id`, if kept.
-    public func signedPreKey(id: SignedPreKeyID) -> SignedPreKey? { contents.signedPreKeys[id] }
+    public func signedPreKey(id: SignedPreKeyID) -> SignedPreKey? { held.contents.signedPreKeys[id] }
     /// Keeps `signedPreKey`; another key under its id is an `idCollision`, the same key again a no-op.
     public func storeSignedPreKey(_ signedPreKey: SignedPreKey) throws(StoreError) {
-        if let held = contents.signedPreKeys[signedPreKey.id], held.keyPair.publicKey != signedPreKey.keyPair.publicKey {
-            throw StoreError(.idCollision, "another signed prekey is already stored as \(signedPreKey.id)")
-        }
-        contents.signedPreKeys[signedPreKey.id] = signedPreKey
+        try write { (t: inout Transaction) throws(StoreError) in try t.storeSignedPreKey(signedPreKey) }
     }
-
     /// Deletes the signed prekey `id` and the last-resort uses recorded against it; an unknown id is ignored.
     public func removeSignedPreKey(id: SignedPreKeyID) {
-        contents.signedPreKeys[id] = nil
-        contents.usedLastResort = contents.usedLastResort.filter { $0.signedPreKeyID != id }
+        write { (t: inout Transaction) in t.removeSignedPreKey(id: id) }
     }
 
     /// The session record for `address`, if any.
-    public func session(for address: ProtocolAddress) -> SessionRecord? { contents.sessions[address] }
+    public func session(for address: ProtocolAddress) -> SessionRecord? { held.contents.sessions[address] }
     /// Replaces the session record for `address`.
-    public func storeSession(_ record: SessionRecord, for address: ProtocolAddress) { contents.sessions[address] = record }
+    public func storeSession(_ record: SessionRecord, for address: ProtocolAddress) { held.contents.sessions[address] = record }
 
     /// The KEM prekey `id`, while kept (one-time keys go after their first use).
-    public func kemPreKey(id: KEMPreKeyID) -> KEMPreKey? { contents.kemPreKeys[id] }
+    public func kemPreKey(id: KEMPreKeyID) -> KEMPreKey? { held.contents.kemPreKeys[id] }
     /// Keeps `preKey`; another key under its id is an `idCollision`, the same key again a no-op.
     public func storeKEMPreKey(_ preKey: KEMPreKey) throws(StoreError) {
-        if let held = contents.kemPreKeys[preKey.id], held.publicKey != preKey.publicKey {
-            throw StoreError(.idCollision, "another KEM prekey is already stored as \(preKey.id)")
-        }
-        contents.kemPreKeys[preKey.id] = preKey
+        try write { (t: inout Transaction) throws(StoreError) in try t.storeKEMPreKey(preKey) }
     }
     /// How many KEM prekeys are held, last-resort ones included.
-    public var kemPreKeyCount: Int { contents.kemPreKeys.count }
-
+    public var kemPreKeyCount: Int { held.contents.kemPreKeys.count }
     /// Whether this last-resort triple was already marked used.
     public func hasUsedKEMPreKey(id: KEMPreKeyID, signedPreKeyID: SignedPreKeyID, baseKey: ECPublicKey) -> Bool {
-        contents.usedLastResort.contains(LastResortUse(kemPreKeyID: id, signedPreKeyID: signedPreKeyID, baseKey: baseKey))
-    }
-
-    /// Deletes a one-time KEM prekey, or remembers the triple of a last-resort one; an unknown id is ignored.
-    public func markKEMPreKeyUsed(id: KEMPreKeyID, signedPreKeyID: SignedPreKeyID, baseKey: ECPublicKey) {
-        guard let key = contents.kemPreKeys[id] else { return }
-        if key.isLastResort {
-            contents.usedLastResort.insert(LastResortUse(kemPreKeyID: id, signedPreKeyID: signedPreKeyID, baseKey: baseKey))
-        } else {
-            contents.kemPreKeys[id] = nil
-        }
+        held.contents.usedLastResort.contains(LastResortUse(kemPreKeyID: id, signedPreKeyID: signedPreKeyID, baseKey: baseKey))
     }
 
     /// The sender key record for `name`, if any.
-    public func senderKey(for name: SenderKeyName) -> SenderKeyRecord? { contents.senderKeys[name] }
+    public func senderKey(for name: SenderKeyName) -> SenderKeyRecord? { held.contents.senderKeys[name] }
     /// Replaces the sender key record for `name`.
-    public func storeSenderKey(_ record: SenderKeyRecord, for name: SenderKeyName) { contents.senderKeys[name] = record }
+    public func storeSenderKey(_ record: SenderKeyRecord, for name: SenderKeyName) { held.contents.senderKeys[name] = record }
 }

@@ -1,0 +1,177 @@
+import CrosswireCrypto
+
+extension InMemorySignalProtocolStore {
+    /// One transaction of the in-memory store: reads see the store and this transaction's own writes,
+    /// which collect in ``Changes`` and reach the store only when the body returned.
+    public struct Transaction: StoreTransaction {
+        let held: Held
+        let identity: IdentityKeyPair
+        let registrationID: RegistrationID
+        let trustPolicy: TrustPolicy
+        var changes = Changes()
+
+        init(held: Held, identity: IdentityKeyPair, registrationID: RegistrationID, trustPolicy: TrustPolicy) {
+            self.held = held
+            self.identity = identity
+            self.registrationID = registrationID
+            self.trustPolicy = trustPolicy
+        }
+
+        private var base: Contents { held.contents }
+
+        /// The identity given at creation.
+        public func identityKeyPair() -> IdentityKeyPair { identity }
+        /// The registration id given at creation.
+        public func localRegistrationID() -> RegistrationID { registrationID }
+
+        /// Records `key` for `address`; `true` when it replaced a different key.
+        @discardableResult
+        public mutating func saveIdentity(_ key: IdentityKey, for address: ProtocolAddress) -> Bool {
+            let previous = identity(for: address)
+            changes.identities[address] = key
+            return previous != nil && previous != key
+        }
+
+        /// Trust on first use; a changed key only for receiving, and only under `acceptChangesOnReceipt`.
+        public func isTrustedIdentity(_ key: IdentityKey, for address: ProtocolAddress, direction: TrustDirection) -> Bool {
+            guard let known = identity(for: address) else { return true }
+            return known == key || (direction == .receiving && trustPolicy == .acceptChangesOnReceipt)
+        }
+
+        /// The key saved for `address`, this transaction's write included.
+        public func identity(for address: ProtocolAddress) -> IdentityKey? {
+            changes.identities[address] ?? base.identities[address]
+        }
+
+        /// The session record for `address`.
+        public func session(for address: ProtocolAddress) -> SessionRecord? {
+            changes.sessions[address] ?? base.sessions[address]
+        }
+        /// Replaces the session record for `address` when the transaction commits.
+        public mutating func storeSession(_ record: SessionRecord, for address: ProtocolAddress) { changes.sessions[address] = record }
+
+        /// The one-time prekey `id`, while unused.
+        public func preKey(id: PreKeyID) -> OneTimePreKey? {
+            if let changed = changes.preKeys[id] { return changed }
+            return base.preKeys[id]
+        }
+        /// Keeps `preKey`; another key under its id is an `idCollision`.
+        public mutating func storePreKey(_ preKey: OneTimePreKey) throws(StoreError) {
+            if let held = self.preKey(id: preKey.id), held.keyPair.publicKey != preKey.keyPair.publicKey {
+                throw StoreError(.idCollision, "another one-time prekey is already stored as \(preKey.id)")
+            }
+            changes.preKeys[preKey.id] = .some(preKey)
+        }
+        /// Deletes the one-time prekey `id`.
+        public mutating func removePreKey(id: PreKeyID) { changes.preKeys[id] = .some(nil) }
+        /// The ids of the one-time prekeys held, ascending.
+        public func preKeyIDs() -> [PreKeyID] {
+            var ids = Set(base.preKeys.keys)
+            for (id, key) in changes.preKeys { if key == nil { ids.remove(id) } else { ids.insert(id) } }
+            return ids.sorted { $0.rawValue < $1.rawValue }
+        }
+
+        /// The signed prekey `id`, if kept.
+        public func signedPreKey(id: SignedPreKeyID) -> SignedPreKey? {
+            if let changed = changes.signedPreKeys[id] { return changed }
+            return base.signedPreKeys[id]
+        }
+        /// Keeps `signedPreKey`; another key under its id is an `idCollision`.
+        public mutating func storeSignedPreKey(_ signedPreKey: SignedPreKey) throws(StoreError) {
+            if let held = self.signedPreKey(id: signedPreKey.id), held.keyPair.publicKey != signedPreKey.keyPair.publicKey {
+                throw StoreError(.idCollision, "another signed prekey is already stored as \(signedPreKey.id)")
+            }
+            changes.signedPreKeys[signedPreKey.id] = .some(signedPreKey)
+        }
+        /// Deletes the signed prekey `id` and the last-resort uses recorded against it.
+        public mutating func removeSignedPreKey(id: SignedPreKeyID) {
+            changes.signedPreKeys[id] = .some(nil)
+            changes.prunedSignedPreKeys.insert(id)
+            changes.usedLastResort = changes.usedLastResort.filter { $0.signedPreKeyID != id }
+        }
+        /// Every signed prekey held.
+        public func signedPreKeys() -> [SignedPreKey] {
+            Self.merge(base.signedPreKeys, changes.signedPreKeys).sorted { $0.id.rawValue < $1.id.rawValue }
+        }
+
+        /// The KEM prekey `id`, while kept.
+        public func kemPreKey(id: KEMPreKeyID) -> KEMPreKey? {
+            if let changed = changes.kemPreKeys[id] { return changed }
+            return base.kemPreKeys[id]
+        }
+        /// Keeps `preKey`; another key under its id is an `idCollision`.
+        public mutating func storeKEMPreKey(_ preKey: KEMPreKey) throws(StoreError) {
+            if let held = kemPreKey(id: preKey.id), held.publicKey != preKey.publicKey {
+                throw StoreError(.idCollision, "another KEM prekey is already stored as \(preKey.id)")
+            }
+            changes.kemPreKeys[preKey.id] = .some(preKey)
+        }
+        /// Deletes the KEM prekey `id` and the last-resort uses recorded against it.
+        public mutating func removeKEMPreKey(id: KEMPreKeyID) {
+            changes.kemPreKeys[id] = .some(nil)
+            changes.prunedKEMPreKeys.insert(id)
+            changes.usedLastResort = changes.usedLastResort.filter { $0.kemPreKeyID != id }
+        }
+        /// Every KEM prekey held.
+        public func kemPreKeys() -> [KEMPreKey] {
+            Self.merge(base.kemPreKeys, changes.kemPreKeys).sorted { $0.id.rawValue < $1.id.rawValue }
+        }
+        /// Whether this last-resort triple was already marked used.
+        public func hasUsedKEMPreKey(id: KEMPreKeyID, signedPreKeyID: SignedPreKeyID, baseKey: ECPublicKey) -> Bool {
+            let use = LastResortUse(kemPreKeyID: id, signedPreKeyID: signedPreKeyID, baseKey: baseKey)
+            if changes.usedLastResort.contains(use) { return true }
+            if changes.prunedSignedPreKeys.contains(signedPreKeyID) || changes.prunedKEMPreKeys.contains(id) { return false }
+            return base.usedLastResort.contains(use)
+        }
+        /// Deletes a one-time KEM prekey, or remembers the triple of a last-resort one.
+        public mutating func markKEMPreKeyUsed(id: KEMPreKeyID, signedPreKeyID: SignedPreKeyID, baseKey: ECPublicKey) {
+            guard let key = kemPreKey(id: id) else { return }
+            if key.isLastResort {
+                changes.usedLastResort.insert(LastResortUse(kemPreKeyID: id, signedPreKeyID: signedPreKeyID, baseKey: baseKey))
+            } else {
+                changes.kemPreKeys[id] = .some(nil)
+            }
+        }
+
+        /// The sender key record for `name`.
+        public func senderKey(for name: SenderKeyName) -> SenderKeyRecord? {
+            changes.senderKeys[name] ?? base.senderKeys[name]
+        }
+        /// Replaces the sender key record for `name` when the transaction commits.
+        public mutating func storeSenderKey(_ record: SenderKeyRecord, for name: SenderKeyName) { changes.senderKeys[name] = record }
+
+        private static func merge<Key: Hashable, Value>(_ base: [Key: Value], _ changed: [Key: Value?]) -> [Value] {
+            var merged = base
+            for (key, value) in changed { merged[key] = value }
+            return Array(merged.values)
+        }
+    }
+
+    /// A transaction's writes; a `.some(nil)` entry is a deletion.
+    struct Changes {
+        var identities: [ProtocolAddress: IdentityKey] = [:]
+        var sessions: [ProtocolAddress: SessionRecord] = [:]
+        var senderKeys: [SenderKeyName: SenderKeyRecord] = [:]
+        var preKeys: [PreKeyID: OneTimePreKey?] = [:]
+        var signedPreKeys: [SignedPreKeyID: SignedPreKey?] = [:]
+        var kemPreKeys: [KEMPreKeyID: KEMPreKey?] = [:]
+        var usedLastResort: Set<LastResortUse> = []
+        var prunedSignedPreKeys: Set<SignedPreKeyID> = []
+        var prunedKEMPreKeys: Set<KEMPreKeyID> = []
+
+        func apply(to contents: inout Contents) {
+            for (address, key) in identities { contents.identities[address] = key }
+            for (address, record) in sessions { contents.sessions[address] = record }
+            for (name, record) in senderKeys { contents.senderKeys[name] = record }
+            for (id, key) in preKeys { contents.preKeys[id] = key }
+            for (id, key) in signedPreKeys { contents.signedPreKeys[id] = key }
+            for (id, key) in kemPreKeys { contents.kemPreKeys[id] = key }
+            if !prunedSignedPreKeys.isEmpty || !prunedKEMPreKeys.isEmpty {
+                contents.usedLastResort = contents.usedLastResort.filter {
+                    !prunedSignedPreKeys.contains($0.signedPreKeyID) && !prunedKEMPreKeys.contains($0.kemPreKeyID)
+                }
+            }
+            contents.usedLastResort.formUnion(usedLastResort)
+        }
+    }
+}
