@@ -16,6 +16,8 @@ let package = Package(
         .library(name: "Crosswire", targets: ["Crosswire"]),
         .library(name: "CrosswireCrypto", targets: ["CrosswireCrypto"]),
         .library(name: "CrosswireWire", targets: ["CrosswireWire"]),
+        // Durable device state on SQLite (GRDB); a separate product so GRDB never enters `Crosswire`.
+        .library(name: "CrosswireSQLite", targets: ["CrosswireSQLite"]),
         .library(name: "_CrosswireTestSupport", targets: ["_CrosswireTestSupport"]),
         .executable(name: "crosswire", targets: ["crosswire"]),
     ],
@@ -25,6 +27,7 @@ let package = Package(
         .package(url: "https://github.com/attaswift/BigInt.git", from: "6.0.1"),
         .package(url: "https://github.com/x-sheep/swift-property-based.git", from: "2.0.1"),
         .package(url: "https://github.com/swiftlang/swift-docc-plugin.git", from: "1.5.0"),
+        .package(url: "https://github.com/groue/GRDB.swift.git", exact: "7.10.0"),
     ],
     targets: [
         // libsodium, found through pkg-config (apt: libsodium-dev). Only CrosswireCrypto imports it.
@@ -55,10 +58,15 @@ let package = Package(
         .target(name: "CrosswireWire", dependencies: ["CrosswireCrypto"]),
         // The protocol: identity, prekeys, handshake, ratchet, session, groups, storage, fingerprints.
         .target(name: "Crosswire", dependencies: ["CrosswireCrypto", "CrosswireWire"]),
+        // The encrypted SQLite store: one IMMEDIATE transaction per cipher operation, rows sealed with AES-GCM.
+        .target(
+            name: "CrosswireSQLite",
+            dependencies: ["Crosswire", "CrosswireCrypto", .product(name: "GRDB", package: "GRDB.swift")]
+        ),
         // Vector generation and verification, Wycheproof runners included (not a product).
         .target(name: "CrosswireVectors", dependencies: ["Crosswire", "CrosswireCrypto", "CrosswireWire"]),
         // The JSON-lines interop server (not a product).
-        .target(name: "CrosswireInterop", dependencies: ["Crosswire", "CrosswireCrypto", "CrosswireWire"]),
+        .target(name: "CrosswireInterop", dependencies: ["Crosswire", "CrosswireCrypto", "CrosswireWire", "CrosswireSQLite"]),
         // Fuzz targets, their fixture and store snapshots: for Fuzz/, Benchmarks/ and the tests only.
         .target(
             name: "_CrosswireTestSupport",
@@ -79,6 +87,11 @@ let package = Package(
                 "Crosswire", "CrosswireCrypto", "CrosswireInterop", "_CrosswireTestSupport",
                 .product(name: "PropertyBased", package: "swift-property-based"),
             ]
+        ),
+        .testTarget(
+            name: "CrosswireSQLiteTests",
+            dependencies: ["CrosswireSQLite", "Crosswire", "CrosswireCrypto", "_CrosswireTestSupport"],
+            resources: [.copy("Fixtures")]
         ),
         .testTarget(name: "CrosswireVectorsTests", dependencies: ["CrosswireVectors", "Crosswire", "CrosswireCrypto"]),
     ],

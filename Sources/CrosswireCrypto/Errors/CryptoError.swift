@@ -28,6 +28,8 @@ public struct CryptoError: Error, Sendable, Equatable, CustomStringConvertible {
         public static let invalidKEMInput = Code("invalidKEMInput")
         /// Text that should be hex (or another byte notation) is not.
         public static let invalidEncoding = Code("invalidEncoding")
+        /// An AEAD tag did not verify: wrong key, wrong associated data, or altered bytes.
+        public static let authenticationFailure = Code("authenticationFailure")
         /// The underlying library reported an internal failure.
         public static let libraryFailure = Code("libraryFailure")
     }
