@@ -90,6 +90,7 @@ extension SQLiteStore {
             var plaintext = preKey.serialized
             try database.execute(sql: "INSERT INTO \(Schema.preKeys) (id, sealed) VALUES (?, ?)",
                                  arguments: [Int64(preKey.id.rawValue), Data(sealer.seal(wiping: &plaintext, for: .preKey(preKey.id)))])
+            try setLastIssued("issued.prekey", preKey.id.rawValue)
         }
         /// Deletes the one-time prekey `id`.
         public func removePreKey(id: PreKeyID) throws {
@@ -118,6 +119,7 @@ extension SQLiteStore {
             var plaintext = signedPreKey.serialized
             try database.execute(sql: "INSERT INTO \(Schema.signedPreKeys) (id, sealed) VALUES (?, ?)",
                                  arguments: [Int64(signedPreKey.id.rawValue), Data(sealer.seal(wiping: &plaintext, for: .signedPreKey(signedPreKey.id)))])
+            try setLastIssued("issued.signed", signedPreKey.id.rawValue)
         }
         /// Deletes the signed prekey `id` and the last-resort uses recorded against it.
         public func removeSignedPreKey(id: SignedPreKeyID) throws {
@@ -150,6 +152,7 @@ extension SQLiteStore {
             var plaintext = preKey.serialized
             try database.execute(sql: "INSERT INTO \(Schema.kemPreKeys) (id, sealed) VALUES (?, ?)",
                                  arguments: [Int64(preKey.id.rawValue), Data(sealer.seal(wiping: &plaintext, for: .kemPreKey(preKey.id)))])
+            try setLastIssued("issued.kem", preKey.id.rawValue)
         }
         /// Deletes the KEM prekey `id` and the last-resort uses recorded against it.
         public func removeKEMPreKey(id: KEMPreKeyID) throws {
@@ -177,6 +180,26 @@ extension SQLiteStore {
             } else {
                 try database.execute(sql: "DELETE FROM \(Schema.kemPreKeys) WHERE id = ?", arguments: [Int64(id.rawValue)])
             }
+        }
+
+        /// The one-time prekey id most recently stored.
+        public func lastIssuedPreKeyID() throws -> PreKeyID? { try lastIssued("issued.prekey").map(PreKeyID.init(rawValue:)) }
+        /// The signed prekey id most recently stored.
+        public func lastIssuedSignedPreKeyID() throws -> SignedPreKeyID? { try lastIssued("issued.signed").map(SignedPreKeyID.init(rawValue:)) }
+        /// The KEM prekey id most recently stored.
+        public func lastIssuedKEMPreKeyID() throws -> KEMPreKeyID? { try lastIssued("issued.kem").map(KEMPreKeyID.init(rawValue:)) }
+
+        /// Last-issued ids are plain meta rows (4 bytes, big-endian): not secret, only counters.
+        private func lastIssued(_ name: String) throws -> UInt32? {
+            guard let bytes = try database.blob("SELECT value FROM \(Schema.meta) WHERE name = ?", [name]) else { return nil }
+            guard bytes.count == 4 else { throw StoreError(.corruptRow, "the meta row \(name) is \(bytes.count) bytes, not 4") }
+            return bytes.reduce(UInt32(0)) { $0 << 8 | UInt32($1) }
+        }
+
+        private func setLastIssued(_ name: String, _ id: UInt32) throws {
+            var bytes: [UInt8] = []
+            bytes.appendUInt32(id)
+            try database.execute(sql: "INSERT OR REPLACE INTO \(Schema.meta) (name, value) VALUES (?, ?)", arguments: [name, Data(bytes)])
         }
 
         // MARK: Sender keys

@@ -2,7 +2,6 @@
 import Crosswire
 import Foundation
 import GRDB
-import Synchronization
 
 /// A device's whole protocol state in one SQLite file (GRDB), every secret sealed at rest.
 ///
@@ -56,7 +55,7 @@ public final class SQLiteStore: SignalProtocolStore, Sendable {
     public let options: Options
     let pool: DatabasePool
     let sealer: RowSealer
-    let local: Mutex<LocalIdentity?>
+    let local: Locked<LocalIdentity?>
 
     /// Opens the store at `path`, creating the file and its schema on first use. Fails with
     /// `wrongStorageKey` when `storageKey` is not the file's, `newerSchema` for a file a newer build
@@ -89,7 +88,7 @@ public final class SQLiteStore: SignalProtocolStore, Sendable {
             }
             self.pool = pool
             self.sealer = sealer
-            self.local = Mutex(identity)
+            self.local = Locked(identity)
         } catch {
             throw StoreError(error, "open \(path)")
         }

@@ -28,6 +28,8 @@ extension InMemorySignalProtocolStore {
         for use in contents.usedLastResort {
             out["kemused/\(use.kemPreKeyID).\(use.signedPreKeyID).\(Hex.encode(use.baseKey.rawRepresentation))"] = []
         }
+        let last = contents.lastIssued
+        out["lastissued"] = [last.preKey, last.signedPreKey, last.kemPreKey].flatMap { id in (0..<4).map { UInt8(truncatingIfNeeded: id >> (24 - 8 * $0)) } }
         return Snapshot(records: out, contents: contents)
     }
 

@@ -46,6 +46,9 @@ struct FailingStore: SignalProtocolStore {
         mutating func storePreKey(_ preKey: OneTimePreKey) throws { try check(#function); try inner.storePreKey(preKey) }
         mutating func removePreKey(id: PreKeyID) throws { try check(#function); inner.removePreKey(id: id) }
         func preKeyIDs() throws -> [PreKeyID] { try check(#function); return inner.preKeyIDs() }
+        func lastIssuedPreKeyID() throws -> PreKeyID? { try check(#function); return inner.lastIssuedPreKeyID() }
+        func lastIssuedSignedPreKeyID() throws -> SignedPreKeyID? { try check(#function); return inner.lastIssuedSignedPreKeyID() }
+        func lastIssuedKEMPreKeyID() throws -> KEMPreKeyID? { try check(#function); return inner.lastIssuedKEMPreKeyID() }
         func signedPreKey(id: SignedPreKeyID) throws -> SignedPreKey? { try check(#function); return inner.signedPreKey(id: id) }
         mutating func storeSignedPreKey(_ signedPreKey: SignedPreKey) throws { try check(#function); try inner.storeSignedPreKey(signedPreKey) }
         mutating func removeSignedPreKey(id: SignedPreKeyID) throws { try check(#function); inner.removeSignedPreKey(id: id) }

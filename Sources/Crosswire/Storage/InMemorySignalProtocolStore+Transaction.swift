@@ -61,6 +61,7 @@ extension InMemorySignalProtocolStore {
                 throw StoreError(.idCollision, "another one-time prekey is already stored as \(preKey.id)")
             }
             changes.preKeys[preKey.id] = .some(preKey)
+            changes.lastIssued.preKey = preKey.id.rawValue
         }
         /// Deletes the one-time prekey `id`.
         public mutating func removePreKey(id: PreKeyID) { changes.preKeys[id] = .some(nil) }
@@ -82,6 +83,7 @@ extension InMemorySignalProtocolStore {
                 throw StoreError(.idCollision, "another signed prekey is already stored as \(signedPreKey.id)")
             }
             changes.signedPreKeys[signedPreKey.id] = .some(signedPreKey)
+            changes.lastIssued.signedPreKey = signedPreKey.id.rawValue
         }
         /// Deletes the signed prekey `id` and the last-resort uses recorded against it.
         public mutating func removeSignedPreKey(id: SignedPreKeyID) {
@@ -89,6 +91,21 @@ extension InMemorySignalProtocolStore {
             changes.prunedSignedPreKeys.insert(id)
             changes.usedLastResort = changes.usedLastResort.filter { $0.signedPreKeyID != id }
         }
+        /// The one-time prekey id most recently stored.
+        public func lastIssuedPreKeyID() -> PreKeyID? { lastIssued.preKey == 0 ? nil : PreKeyID(lastIssued.preKey) }
+        /// The signed prekey id most recently stored.
+        public func lastIssuedSignedPreKeyID() -> SignedPreKeyID? { lastIssued.signedPreKey == 0 ? nil : SignedPreKeyID(lastIssued.signedPreKey) }
+        /// The KEM prekey id most recently stored.
+        public func lastIssuedKEMPreKeyID() -> KEMPreKeyID? { lastIssued.kemPreKey == 0 ? nil : KEMPreKeyID(lastIssued.kemPreKey) }
+
+        private var lastIssued: LastIssued {
+            var merged = base.lastIssued
+            if changes.lastIssued.preKey != 0 { merged.preKey = changes.lastIssued.preKey }
+            if changes.lastIssued.signedPreKey != 0 { merged.signedPreKey = changes.lastIssued.signedPreKey }
+            if changes.lastIssued.kemPreKey != 0 { merged.kemPreKey = changes.lastIssued.kemPreKey }
+            return merged
+        }
+
         /// Every signed prekey held.
         public func signedPreKeys() -> [SignedPreKey] {
             Self.merge(base.signedPreKeys, changes.signedPreKeys).sorted { $0.id.rawValue < $1.id.rawValue }
@@ -105,6 +122,7 @@ extension InMemorySignalProtocolStore {
                 throw StoreError(.idCollision, "another KEM prekey is already stored as \(preKey.id)")
             }
             changes.kemPreKeys[preKey.id] = .some(preKey)
+            changes.lastIssued.kemPreKey = preKey.id.rawValue
         }
         /// Deletes the KEM prekey `id` and the last-resort uses recorded against it.
         public mutating func removeKEMPreKey(id: KEMPreKeyID) {
@@ -158,6 +176,7 @@ extension InMemorySignalProtocolStore {
         var usedLastResort: Set<LastResortUse> = []
         var prunedSignedPreKeys: Set<SignedPreKeyID> = []
         var prunedKEMPreKeys: Set<KEMPreKeyID> = []
+        var lastIssued = LastIssued()
 
         func apply(to contents: inout Contents) {
             for (address, key) in identities { contents.identities[address] = key }
@@ -172,6 +191,9 @@ extension InMemorySignalProtocolStore {
                 }
             }
             contents.usedLastResort.formUnion(usedLastResort)
+            if lastIssued.preKey != 0 { contents.lastIssued.preKey = lastIssued.preKey }
+            if lastIssued.signedPreKey != 0 { contents.lastIssued.signedPreKey = lastIssued.signedPreKey }
+            if lastIssued.kemPreKey != 0 { contents.lastIssued.kemPreKey = lastIssued.kemPreKey }
         }
     }
 }

@@ -19,8 +19,17 @@ public actor InMemorySignalProtocolStore: SignalProtocolStore {
         /// Last-resort KEM prekey uses, as (KEM prekey id, signed prekey id, base key); pruned when the
         /// signed prekey or the KEM prekey is removed.
         package var usedLastResort: Set<LastResortUse> = []
+        /// The ids most recently stored in each prekey space (0: none yet).
+        package var lastIssued = LastIssued()
 
         package init() {}
+    }
+
+    /// The ids most recently stored, per prekey space.
+    package struct LastIssued: Sendable, Equatable {
+        package var preKey: UInt32 = 0
+        package var signedPreKey: UInt32 = 0
+        package var kemPreKey: UInt32 = 0
     }
 
     /// The actor's contents by reference, so a transaction reads them without copying a dictionary.

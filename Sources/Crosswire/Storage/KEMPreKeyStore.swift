@@ -13,6 +13,8 @@ public protocol KEMPreKeyStore {
     mutating func removeKEMPreKey(id: KEMPreKeyID) throws
     /// Every KEM prekey held, one-time and last-resort (replenishment and rotation read them).
     func kemPreKeys() throws -> [KEMPreKey]
+    /// The id most recently stored, one-time or last-resort, kept after that key was removed.
+    func lastIssuedKEMPreKeyID() throws -> KEMPreKeyID?
     /// Whether this triple was already used with a last-resort key (a replayed session start).
     func hasUsedKEMPreKey(id: KEMPreKeyID, signedPreKeyID: SignedPreKeyID, baseKey: ECPublicKey) throws -> Bool
     /// In the transaction that saved the session: deletes a one-time key, or records the triple for a

@@ -11,4 +11,7 @@ public protocol PreKeyStore {
     mutating func removePreKey(id: PreKeyID) throws
     /// The ids held, ascending: replenishment counts them and picks fresh ids above the highest.
     func preKeyIDs() throws -> [PreKeyID]
+    /// The id most recently stored, kept after that key was used and removed, so replenishment never
+    /// issues an id again that an in-flight bundle may still name.
+    func lastIssuedPreKeyID() throws -> PreKeyID?
 }

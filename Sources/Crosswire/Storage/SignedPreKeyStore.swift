@@ -13,4 +13,6 @@ public protocol SignedPreKeyStore {
     mutating func removeSignedPreKey(id: SignedPreKeyID) throws
     /// Every signed prekey held (rotation reads their timestamps).
     func signedPreKeys() throws -> [SignedPreKey]
+    /// The id most recently stored, kept after that key was removed (see `lastIssuedPreKeyID()`).
+    func lastIssuedSignedPreKeyID() throws -> SignedPreKeyID?
 }
