@@ -47,6 +47,18 @@ public struct SessionCipher<Store: SignalProtocolStore>: Sendable {
         try await inTransaction { (transaction: inout Store.Transaction) throws in try encryptMessage(plaintext, in: &transaction) }
     }
 
+    /// Encrypts and runs `body` in the same transaction, before it commits: what `body` writes (the
+    /// ciphertext in an app's outbox table) commits with the chain step, so a crash keeps both or
+    /// neither and an acknowledged send is never lost nor re-encrypted under a used counter.
+    public func encrypt<Result: Sendable>(
+        _ plaintext: [UInt8], then body: @escaping @Sendable (inout Store.Transaction, CiphertextMessage) throws -> Result
+    ) async throws(SessionError) -> Result {
+        try await inTransaction { (transaction: inout Store.Transaction) throws in
+            let message = try encryptMessage(plaintext, in: &transaction)
+            return try body(&transaction, message)
+        }
+    }
+
     /// Decrypts a message of either kind, as the transport labelled it.
     public func decrypt(_ bytes: [UInt8], kind: MessageKind) async throws(SessionError) -> [UInt8] {
         try await decrypt(bytes, kind: kind) { _, message in message.plaintext }
