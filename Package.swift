@@ -66,7 +66,10 @@ let package = Package(
         // Vector generation and verification, Wycheproof runners included (not a product).
         .target(name: "CrosswireVectors", dependencies: ["Crosswire", "CrosswireCrypto", "CrosswireWire"]),
         // The JSON-lines interop server (not a product).
-        .target(name: "CrosswireInterop", dependencies: ["Crosswire", "CrosswireCrypto", "CrosswireWire", "CrosswireSQLite"]),
+        .target(
+            name: "CrosswireInterop",
+            dependencies: ["Crosswire", "CrosswireCrypto", "CrosswireWire", "CrosswireSQLite", .product(name: "GRDB", package: "GRDB.swift")]
+        ),
         // Fuzz targets, their fixture and store snapshots: for Fuzz/, Benchmarks/ and the tests only.
         .target(
             name: "_CrosswireTestSupport",
@@ -90,7 +93,7 @@ let package = Package(
         ),
         .testTarget(
             name: "CrosswireSQLiteTests",
-            dependencies: ["CrosswireSQLite", "Crosswire", "CrosswireCrypto", "_CrosswireTestSupport"],
+            dependencies: ["CrosswireSQLite", "Crosswire", "CrosswireCrypto", "CrosswireWire", "_CrosswireTestSupport", .product(name: "GRDB", package: "GRDB.swift")],
             resources: [.copy("Fixtures")]
         ),
         .testTarget(name: "CrosswireVectorsTests", dependencies: ["CrosswireVectors", "Crosswire", "CrosswireCrypto"]),

@@ -39,7 +39,7 @@ if [ $# -gt 0 ] || [ "${CROSSWIRE_QUICK:-0}" = "1" ]; then
     exit 0
 fi
 step "docs (DocC, 100% coverage)" bash scripts/docs.sh
-step "AddressSanitizer" env LSAN_OPTIONS="suppressions=$PWD/scripts/lsan.supp" \
+step "AddressSanitizer" env CROSSWIRE_SCALE=0.3 LSAN_OPTIONS="suppressions=$PWD/scripts/lsan.supp" \
     swift test --sanitize=address --scratch-path .build-asan --skip InteropTests
-step "ThreadSanitizer" swift test --sanitize=thread --scratch-path .build-tsan --skip InteropTests
+step "ThreadSanitizer" env CROSSWIRE_SCALE=0.3 swift test --sanitize=thread --scratch-path .build-tsan --skip InteropTests
 step "fuzz (20 s per target)" bash scripts/fuzz.sh 20

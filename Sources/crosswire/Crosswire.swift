@@ -10,7 +10,7 @@ struct CrosswireTool: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "crosswire",
         abstract: "Crosswire, the end-to-end encryption core: vectors, interop and demos.",
-        subcommands: [Demo.self, Vectors.self, Interop.self, FuzzSeeds.self]
+        subcommands: [Demo.self, Vectors.self, Interop.self, FuzzSeeds.self, DurabilityWorkerCommand.self]
     )
 }
 
@@ -89,5 +89,26 @@ struct FuzzSeeds: AsyncParsableCommand {
             }
             print("\(target.rawValue): \(try await target.seeds().count) seeds")
         }
+    }
+}
+
+struct DurabilityWorkerCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "durability-worker",
+        abstract: "The crash-safety test's child: random sends, deliveries and prekey uses on SQLite stores in DIR, one line per commit.",
+        shouldDisplay: false
+    )
+
+    @Option(name: .long, help: "Directory of alice.sqlite, bob.sqlite and storage.key.")
+    var directory: String
+
+    @Option(name: .long, help: "How many operations to run.")
+    var operations: Int = 1_000_000
+
+    @Flag(name: .long, help: "Deliver everything undelivered, then exit.")
+    var drain = false
+
+    func run() async throws {
+        try await DurabilityWorker(directory: directory).run(operations: operations, drain: drain)
     }
 }
