@@ -1,11 +1,15 @@
 import Crosswire
 @_spi(Hazmat) import CrosswireCrypto
+import CrosswireSQLite
 import CrosswireWire
 import Foundation
+import GRDB
 
 /// The JSON-lines interop server (`crosswire interop`): one request object per line on stdin, one answer
 /// per line on stdout, flushed; bytes as lowercase hex. See SPEC.md §7 for the ops. Nothing else is ever
-/// written to stdout.
+/// written to stdout. With a database (`crosswire interop --database DIR`) every party lives in its own
+/// `SQLiteStore` file in DIR and survives restarts; an answer is written only after its operation
+/// committed.
 /// Not `Sendable`: one server per task; `run()` reads stdin sequentially.
 public final class InteropServer {
     struct Party {
@@ -13,11 +17,9 @@ public final class InteropServer {
         let deviceID: DeviceID
         let registrationID: RegistrationID
         let identity: IdentityKeyPair
-        let store: InMemorySignalProtocolStore
-        var nextSignedPreKeyID: UInt32 = 1
-        var nextPreKeyID: UInt32 = 1
-        var nextKEMPreKeyID: UInt32 = 1
-        /// Layout per group (hex id); legacy unless a `format` said otherwise.
+        let store: any SignalProtocolStore
+        /// Layout per group (hex id); legacy unless a `format` said otherwise. Kept in the party's file
+        /// when there is one.
         var groupLayouts: [String: SenderKeyLayout] = [:]
     }
 
@@ -29,9 +31,12 @@ public final class InteropServer {
 
     private var parties: [String: Party] = [:]
     private let entropy: any EntropySource
+    private let database: PartyDatabase?
 
-    public init(entropy: any EntropySource = SystemEntropy()) {
+    /// A server keeping parties in memory, or, with `database`, each in a file there.
+    public init(entropy: any EntropySource = SystemEntropy(), database: PartyDatabase? = nil) {
         self.entropy = entropy
+        self.database = database
     }
 
     /// Serves stdin to stdout until `shutdown` or end of input.
@@ -101,13 +106,19 @@ public final class InteropServer {
             return ["backend": "crosswire", "sender_key_format": "legacy", "kem": "ML-KEM-1024 (0x0a)"]
         case "create_party":
             let name = try string(r, "party")
+            if let database {
+                let (party, existing) = try await database.open(name: name, deviceID: DeviceID(try uint32(r, "device_id")),
+                                                                registrationID: RegistrationID(unchecked: try uint32(r, "registration_id")))
+                parties[name] = party
+                return ["identity_key": Hex.encode(party.identity.identityKey.serialized), "existing": existing]
+            }
             let identity = IdentityKeyPair.generate(using: entropy)
             // Whatever a peer's harness picked: the interop server does not police it.
             let registrationID = RegistrationID(unchecked: try uint32(r, "registration_id"))
             parties[name] = Party(
                 name: name, deviceID: DeviceID(try uint32(r, "device_id")), registrationID: registrationID,
                 identity: identity, store: InMemorySignalProtocolStore(identity: identity, registrationID: registrationID))
-            return ["identity_key": Hex.encode(identity.identityKey.serialized)]
+            return ["identity_key": Hex.encode(identity.identityKey.serialized), "existing": false]
         case "prekey_bundle":
             return ["bundle": try await makeBundle(party: try string(r, "party"), withOneTime: r["with_one_time"] as? Bool ?? false,
                                                    withKEM: r["with_kem"] as? Bool ?? false, lastResort: r["kem_last_resort"] as? Bool ?? false)]
@@ -125,18 +136,18 @@ public final class InteropServer {
                 kemPreKeyID: b["kem_prekey_id"] == nil ? nil : KEMPreKeyID(try uint32(b, "kem_prekey_id")),
                 kemPreKey: b["kem_prekey"] == nil ? nil : try MLKEMPublicKey(serialized: try hex(b, "kem_prekey")),
                 kemPreKeySignature: b["kem_prekey_signature"] == nil ? nil : try hex(b, "kem_prekey_signature"))
-            try await cipher(party, r).process(bundle)
+            try await Self.process(bundle, party.store, try address(r), entropy)
             return [:]
         case "encrypt":
-            let message = try await cipher(try lookup(r), r).encrypt(try hex(r, "plaintext"))
+            let message = try await Self.encrypt(try hex(r, "plaintext"), try lookup(r).store, try address(r), entropy)
             return ["message_type": Int(message.kind.rawValue), "ciphertext": Hex.encode(message.serialized)]
         case "decrypt":
-            let plaintext = try await cipher(try lookup(r), r).decrypt(try hex(r, "ciphertext"), kind: try messageKind(r))
+            let plaintext = try await Self.decrypt(try hex(r, "ciphertext"), try messageKind(r), try lookup(r).store, try address(r), entropy)
             return ["plaintext": Hex.encode(plaintext)]
         case "fingerprint":
             let party = try lookup(r)
             let peer = try string(r, "peer")
-            guard let remote = try await party.store.identity(for: try address(r)) else {
+            guard let remote = try await Self.identity(of: try address(r), in: party.store) else {
                 throw Failure(message: "no known identity for \(peer)")
             }
             let fingerprint = try Fingerprint(
@@ -148,27 +159,25 @@ public final class InteropServer {
             let groupHex = try string(r, "group")
             var party = try lookup(r)
             let layout = try layoutField(r) ?? party.groupLayouts[groupHex] ?? .legacy
-            party.groupLayouts[groupHex] = layout
-            parties[party.name] = party
-            let distribution = try await groupCipher(party).distributionMessage(for: try Hex.decode(groupHex), layout: layout)
+            try await remember(layout, of: groupHex, for: &party)
+            let distribution = try await Self.distribution(try Hex.decode(groupHex), layout, party, entropy)
             return ["distribution": Hex.encode(distribution.serialized)]
         case "group_process":
             let groupHex = try string(r, "group")
             var party = try lookup(r)
             let layout = try layoutField(r) ?? party.groupLayouts[groupHex] ?? .legacy
-            party.groupLayouts[groupHex] = layout
-            parties[party.name] = party
+            try await remember(layout, of: groupHex, for: &party)
             let sender = ProtocolAddress(name: try string(r, "sender"), deviceID: DeviceID(try uint32(r, "sender_device")))
-            try await groupCipher(party).process(try hex(r, "distribution"), from: sender, groupID: try Hex.decode(groupHex), layout: layout)
+            try await Self.groupProcess(try hex(r, "distribution"), sender, try Hex.decode(groupHex), layout, party, entropy)
             return [:]
         case "group_encrypt":
             let party = try lookup(r)
-            let message = try await groupCipher(party).encrypt(try hex(r, "plaintext"), groupID: try hex(r, "group"))
+            let message = try await Self.groupEncrypt(try hex(r, "plaintext"), try hex(r, "group"), party, entropy)
             return ["ciphertext": Hex.encode(message.serialized)]
         case "group_decrypt":
             let party = try lookup(r)
             let sender = ProtocolAddress(name: try string(r, "sender"), deviceID: DeviceID(try uint32(r, "sender_device")))
-            let plaintext = try await groupCipher(party).decrypt(try hex(r, "ciphertext"), from: sender, groupID: try hex(r, "group"))
+            let plaintext = try await Self.groupDecrypt(try hex(r, "ciphertext"), sender, try hex(r, "group"), party, entropy)
             return ["plaintext": Hex.encode(plaintext)]
         case "shutdown":
             return [:]
@@ -178,44 +187,108 @@ public final class InteropServer {
     }
 
     private func makeBundle(party name: String, withOneTime: Bool, withKEM: Bool, lastResort: Bool) async throws -> [String: Any] {
-        guard var party = parties[name] else { throw Failure(message: "no party \(name)") }
-        let signed = SignedPreKey.generate(
-            id: SignedPreKeyID(party.nextSignedPreKeyID), signedBy: party.identity,
-            timestamp: UInt64(Date().timeIntervalSince1970 * 1000), using: entropy)
-        party.nextSignedPreKeyID += 1
-        try await party.store.storeSignedPreKey(signed)
+        guard let party = parties[name] else { throw Failure(message: "no party \(name)") }
+        let keys = try await Self.newPreKeys(party.store, identity: party.identity, withOneTime: withOneTime, withKEM: withKEM,
+                                             lastResort: lastResort, entropy: entropy)
         var bundle: [String: Any] = [
             "registration_id": party.registrationID.rawValue, "device_id": party.deviceID.rawValue,
             "identity_key": Hex.encode(party.identity.identityKey.serialized),
-            "signed_prekey_id": signed.id.rawValue, "signed_prekey": Hex.encode(signed.keyPair.publicKey.serialized),
-            "signed_prekey_signature": Hex.encode(signed.signature),
+            "signed_prekey_id": keys.signed.id.rawValue, "signed_prekey": Hex.encode(keys.signed.keyPair.publicKey.serialized),
+            "signed_prekey_signature": Hex.encode(keys.signed.signature),
         ]
-        if withOneTime {
-            let preKey = OneTimePreKey.generateBatch(startingAt: PreKeyID(party.nextPreKeyID), count: 1, using: entropy)[0]
-            party.nextPreKeyID = preKey.id.rawValue % PreKeyID.maxIssued + 1
-            try await party.store.storePreKey(preKey)
+        if let preKey = keys.oneTime {
             bundle["prekey_id"] = preKey.id.rawValue
             bundle["prekey"] = Hex.encode(preKey.keyPair.publicKey.serialized)
         }
-        if withKEM {
-            let kem = KEMPreKey.generate(id: KEMPreKeyID(party.nextKEMPreKeyID), signedBy: party.identity,
-                                         timestamp: UInt64(Date().timeIntervalSince1970 * 1000), lastResort: lastResort, using: entropy)
-            party.nextKEMPreKeyID += 1
-            try await party.store.storeKEMPreKey(kem)
+        if let kem = keys.kem {
             bundle["kem_prekey_id"] = kem.id.rawValue
             bundle["kem_prekey"] = Hex.encode(kem.publicKey.serialized)
             bundle["kem_prekey_signature"] = Hex.encode(kem.signature)
         }
-        parties[name] = party
         return bundle
     }
 
-    private func cipher(_ party: Party, _ r: [String: Any]) throws -> SessionCipher<InMemorySignalProtocolStore> {
-        SessionCipher(store: party.store, address: try address(r), entropy: entropy)
+    /// Fresh keys for one bundle, ids following the last issued, stored in one transaction.
+    private static func newPreKeys<Store: SignalProtocolStore>(
+        _ store: Store, identity: IdentityKeyPair, withOneTime: Bool, withKEM: Bool, lastResort: Bool, entropy: any EntropySource
+    ) async throws -> (signed: SignedPreKey, oneTime: OneTimePreKey?, kem: KEMPreKey?) {
+        let now = Timestamp.now()
+        return try await store.transaction(.device) { t in
+            let signedID = SignedPreKeyID((try t.lastIssuedSignedPreKeyID()?.rawValue ?? 0) % PreKeyID.maxIssued + 1)
+            let signed = SignedPreKey.generate(id: signedID, signedBy: identity, timestamp: now, using: entropy)
+            try t.storeSignedPreKey(signed)
+            var oneTime: OneTimePreKey?
+            if withOneTime {
+                let id = PreKeyID((try t.lastIssuedPreKeyID()?.rawValue ?? 0) % PreKeyID.maxIssued + 1)
+                oneTime = OneTimePreKey(id: id, keyPair: .generate(using: entropy))
+                try t.storePreKey(oneTime!)
+            }
+            var kem: KEMPreKey?
+            if withKEM {
+                let id = KEMPreKeyID((try t.lastIssuedKEMPreKeyID()?.rawValue ?? 0) % PreKeyID.maxIssued + 1)
+                kem = KEMPreKey.generate(id: id, signedBy: identity, timestamp: now, lastResort: lastResort, using: entropy)
+                try t.storeKEMPreKey(kem!)
+            }
+            return (signed, oneTime, kem)
+        }
     }
 
-    private func groupCipher(_ party: Party) -> GroupCipher<InMemorySignalProtocolStore> {
-        GroupCipher(store: party.store, localAddress: ProtocolAddress(name: party.name, deviceID: party.deviceID), entropy: entropy)
+    // Each op opens the party's store (an existential) into a concrete cipher.
+
+    private static func process<Store: SignalProtocolStore>(_ bundle: PreKeyBundle, _ store: Store, _ address: ProtocolAddress, _ entropy: any EntropySource) async throws {
+        try await SessionCipher(store: store, address: address, entropy: entropy).process(bundle)
+    }
+
+    private static func encrypt<Store: SignalProtocolStore>(_ plaintext: [UInt8], _ store: Store, _ address: ProtocolAddress, _ entropy: any EntropySource) async throws -> CiphertextMessage {
+        try await SessionCipher(store: store, address: address, entropy: entropy).encrypt(plaintext)
+    }
+
+    private static func decrypt<Store: SignalProtocolStore>(_ ciphertext: [UInt8], _ kind: MessageKind, _ store: Store, _ address: ProtocolAddress, _ entropy: any EntropySource) async throws -> [UInt8] {
+        try await SessionCipher(store: store, address: address, entropy: entropy).decrypt(ciphertext, kind: kind)
+    }
+
+    private static func identity<Store: SignalProtocolStore>(of address: ProtocolAddress, in store: Store) async throws -> IdentityKey? {
+        try await store.transaction(.session(address)) { t in try t.identity(for: address) }
+    }
+
+    private static func groupCipher<Store: SignalProtocolStore>(_ store: Store, _ party: Party, _ entropy: any EntropySource) -> GroupCipher<Store> {
+        GroupCipher(store: store, localAddress: ProtocolAddress(name: party.name, deviceID: party.deviceID), entropy: entropy)
+    }
+
+    private static func distribution(_ group: [UInt8], _ layout: SenderKeyLayout, _ party: Party, _ entropy: any EntropySource) async throws -> SenderKeyDistributionMessage {
+        func run<Store: SignalProtocolStore>(_ store: Store) async throws -> SenderKeyDistributionMessage {
+            try await groupCipher(store, party, entropy).distributionMessage(for: group, layout: layout)
+        }
+        return try await run(party.store)
+    }
+
+    private static func groupProcess(_ distribution: [UInt8], _ sender: ProtocolAddress, _ group: [UInt8], _ layout: SenderKeyLayout, _ party: Party, _ entropy: any EntropySource) async throws {
+        func run<Store: SignalProtocolStore>(_ store: Store) async throws {
+            try await groupCipher(store, party, entropy).process(distribution, from: sender, groupID: group, layout: layout)
+        }
+        try await run(party.store)
+    }
+
+    private static func groupEncrypt(_ plaintext: [UInt8], _ group: [UInt8], _ party: Party, _ entropy: any EntropySource) async throws -> SenderKeyMessage {
+        func run<Store: SignalProtocolStore>(_ store: Store) async throws -> SenderKeyMessage {
+            try await groupCipher(store, party, entropy).encrypt(plaintext, groupID: group)
+        }
+        return try await run(party.store)
+    }
+
+    private static func groupDecrypt(_ ciphertext: [UInt8], _ sender: ProtocolAddress, _ group: [UInt8], _ party: Party, _ entropy: any EntropySource) async throws -> [UInt8] {
+        func run<Store: SignalProtocolStore>(_ store: Store) async throws -> [UInt8] {
+            try await groupCipher(store, party, entropy).decrypt(ciphertext, from: sender, groupID: group)
+        }
+        return try await run(party.store)
+    }
+
+    /// Records a group's layout for the party, in its file when there is one.
+    private func remember(_ layout: SenderKeyLayout, of group: String, for party: inout Party) async throws {
+        guard party.groupLayouts[group] != layout else { return }
+        party.groupLayouts[group] = layout
+        parties[party.name] = party
+        if let store = party.store as? SQLiteStore { try await PartyDatabase.remember(layout, of: group, in: store) }
     }
 
     private func layoutField(_ r: [String: Any]) throws -> SenderKeyLayout? {

@@ -66,8 +66,15 @@ struct Interop: AsyncParsableCommand {
         abstract: "Serve the JSON-lines interop protocol on stdin/stdout (see SPEC.md §7)."
     )
 
+    @Option(name: .long, help: "Keep every party durable in this directory (one SQLite file per party), created on first use.")
+    var database: String?
+
+    @Option(name: .long, help: "The storage key file (64 hex digits); by default DATABASE.key, created with mode 0600.")
+    var storageKeyFile: String?
+
     func run() async throws {
-        await InteropServer().run()
+        let parties = try database.map { try PartyDatabase(directory: $0, storageKeyFile: storageKeyFile) }
+        await InteropServer(database: parties).run()
     }
 }
 

@@ -41,6 +41,26 @@ struct InteropTests {
         try driveScenarios(against: "crosswire")
     }
 
+    @Test("with Crosswire on a database (interop --database), every scenario but a reinstall passes against libsignal",
+          .enabled(if: PeerEnvironment.shouldRun(peers: ["libsignal"], binary: true)))
+    func databaseScenarios() throws {
+        if Self.unavailable(peers: ["libsignal"]) { return }
+        let directory = NSTemporaryDirectory() + "crosswire-interop-" + UUID().uuidString
+        defer {
+            try? FileManager.default.removeItem(atPath: directory)
+            try? FileManager.default.removeItem(atPath: directory + ".key")
+        }
+        // identity_change re-creates a party to give it a new key; on a database create_party reopens it.
+        let scenarios = "basic,no_one_time_prekey,out_of_order,lost_messages,simultaneous_initiation,long_chain,payload_sizes,tamper,replay,"
+            + "fingerprint,group_basic,group_late_joiner,group_tamper,group_idempotent,group_sizes"
+        let (status, output) = PeerEnvironment.run("/usr/bin/env", Self.driver + [
+            "--a", Self.crosswire + " --database " + directory, "--b", Self.peers["libsignal"]!, "--seeds", "1,2", "--only", scenarios,
+        ])
+        let summary = output.split(separator: "\n").last.map(String.init) ?? ""
+        #expect(status == 0, "driver with a database: \(summary)")
+        #expect(summary == "60 passed, 0 failed", "15 scenarios × 2 directions × 2 seeds: \(summary)")
+    }
+
     func driveScenarios(against peer: String) throws {
         let (status, output) = PeerEnvironment.run("/usr/bin/env", Self.driver + ["--a", Self.crosswire, "--b", Self.peers[peer]!, "--seeds", "1,2,3"])
         print(output)
