@@ -34,6 +34,7 @@ let package = Package(
             dependencies: [
                 "BenchmarkSupport", "CBaseline",
                 .product(name: "Crosswire", package: "Crosswire"),
+                .product(name: "CrosswireSQLite", package: "Crosswire"),
                 .product(name: "CrosswireCrypto", package: "Crosswire"),
                 .product(name: "CrosswireWire", package: "Crosswire"),
                 .product(name: "Crypto", package: "swift-crypto"),

@@ -31,9 +31,8 @@ extension SQLiteStore {
         public func saveIdentity(_ identity: IdentityKey, for address: ProtocolAddress) throws -> Bool {
             let previous = try self.identity(for: address)
             if previous == identity { return false }
-            try database.execute(
-                sql: "INSERT OR REPLACE INTO \(Schema.identities) (name, device, sealed) VALUES (?, ?, ?)",
-                arguments: [address.name, Int64(address.deviceID.rawValue), Data(sealer.seal(identity.serialized, for: .identity(address)))])
+            try database.cachedStatement(sql: "INSERT OR REPLACE INTO \(Schema.identities) (name, device, sealed) VALUES (?, ?, ?)")
+                .execute(arguments: [address.name, Int64(address.deviceID.rawValue), Data(sealer.seal(identity.serialized, for: .identity(address)))])
             return previous != nil
         }
 
@@ -60,9 +59,8 @@ extension SQLiteStore {
         /// Replaces the session record for `address`.
         public func storeSession(_ record: SessionRecord, for address: ProtocolAddress) throws {
             var plaintext = record.serialized
-            try database.execute(
-                sql: "INSERT OR REPLACE INTO \(Schema.sessions) (name, device, sealed) VALUES (?, ?, ?)",
-                arguments: [address.name, Int64(address.deviceID.rawValue), Data(sealer.seal(wiping: &plaintext, for: .session(address)))])
+            try database.cachedStatement(sql: "INSERT OR REPLACE INTO \(Schema.sessions) (name, device, sealed) VALUES (?, ?, ?)")
+                .execute(arguments: [address.name, Int64(address.deviceID.rawValue), Data(sealer.seal(wiping: &plaintext, for: .session(address)))])
         }
 
         /// Every peer device with a session (the app's device lists and safety numbers use them).
@@ -88,13 +86,13 @@ extension SQLiteStore {
                 return
             }
             var plaintext = preKey.serialized
-            try database.execute(sql: "INSERT INTO \(Schema.preKeys) (id, sealed) VALUES (?, ?)",
-                                 arguments: [Int64(preKey.id.rawValue), Data(sealer.seal(wiping: &plaintext, for: .preKey(preKey.id)))])
+            try database.cachedStatement(sql: "INSERT INTO \(Schema.preKeys) (id, sealed) VALUES (?, ?)")
+                .execute(arguments: [Int64(preKey.id.rawValue), Data(sealer.seal(wiping: &plaintext, for: .preKey(preKey.id)))])
             try setLastIssued("issued.prekey", preKey.id.rawValue)
         }
         /// Deletes the one-time prekey `id`.
         public func removePreKey(id: PreKeyID) throws {
-            try database.execute(sql: "DELETE FROM \(Schema.preKeys) WHERE id = ?", arguments: [Int64(id.rawValue)])
+            try database.cachedStatement(sql: "DELETE FROM \(Schema.preKeys) WHERE id = ?").execute(arguments: [Int64(id.rawValue)])
         }
         /// The ids held, ascending.
         public func preKeyIDs() throws -> [PreKeyID] {
@@ -117,14 +115,15 @@ extension SQLiteStore {
                 return
             }
             var plaintext = signedPreKey.serialized
-            try database.execute(sql: "INSERT INTO \(Schema.signedPreKeys) (id, sealed) VALUES (?, ?)",
-                                 arguments: [Int64(signedPreKey.id.rawValue), Data(sealer.seal(wiping: &plaintext, for: .signedPreKey(signedPreKey.id)))])
+            try database.cachedStatement(sql: "INSERT INTO \(Schema.signedPreKeys) (id, sealed) VALUES (?, ?)")
+                .execute(arguments: [Int64(signedPreKey.id.rawValue), Data(sealer.seal(wiping: &plaintext, for: .signedPreKey(signedPreKey.id)))])
             try setLastIssued("issued.signed", signedPreKey.id.rawValue)
         }
         /// Deletes the signed prekey `id` and the last-resort uses recorded against it.
         public func removeSignedPreKey(id: SignedPreKeyID) throws {
-            try database.execute(sql: "DELETE FROM \(Schema.signedPreKeys) WHERE id = ?", arguments: [Int64(id.rawValue)])
-            try database.execute(sql: "DELETE FROM \(Schema.kemPreKeyUses) WHERE signed_id = ?", arguments: [Int64(id.rawValue)])
+            try database.cachedStatement(sql: "DELETE FROM \(Schema.signedPreKeys) WHERE id = ?").execute(arguments: [Int64(id.rawValue)])
+            try database.cachedStatement(sql: "DELETE FROM \(Schema.kemPreKeyUses) WHERE signed_id = ?")
+                .execute(arguments: [Int64(id.rawValue)])
         }
         /// Every signed prekey held, by id.
         public func signedPreKeys() throws -> [SignedPreKey] {
@@ -150,14 +149,15 @@ extension SQLiteStore {
                 return
             }
             var plaintext = preKey.serialized
-            try database.execute(sql: "INSERT INTO \(Schema.kemPreKeys) (id, sealed) VALUES (?, ?)",
-                                 arguments: [Int64(preKey.id.rawValue), Data(sealer.seal(wiping: &plaintext, for: .kemPreKey(preKey.id)))])
+            try database.cachedStatement(sql: "INSERT INTO \(Schema.kemPreKeys) (id, sealed) VALUES (?, ?)")
+                .execute(arguments: [Int64(preKey.id.rawValue), Data(sealer.seal(wiping: &plaintext, for: .kemPreKey(preKey.id)))])
             try setLastIssued("issued.kem", preKey.id.rawValue)
         }
         /// Deletes the KEM prekey `id` and the last-resort uses recorded against it.
         public func removeKEMPreKey(id: KEMPreKeyID) throws {
-            try database.execute(sql: "DELETE FROM \(Schema.kemPreKeys) WHERE id = ?", arguments: [Int64(id.rawValue)])
-            try database.execute(sql: "DELETE FROM \(Schema.kemPreKeyUses) WHERE kem_id = ?", arguments: [Int64(id.rawValue)])
+            try database.cachedStatement(sql: "DELETE FROM \(Schema.kemPreKeys) WHERE id = ?").execute(arguments: [Int64(id.rawValue)])
+            try database.cachedStatement(sql: "DELETE FROM \(Schema.kemPreKeyUses) WHERE kem_id = ?")
+                .execute(arguments: [Int64(id.rawValue)])
         }
         /// Every KEM prekey held, by id.
         public func kemPreKeys() throws -> [KEMPreKey] {
@@ -168,17 +168,17 @@ extension SQLiteStore {
         }
         /// Whether this last-resort triple was already marked used.
         public func hasUsedKEMPreKey(id: KEMPreKeyID, signedPreKeyID: SignedPreKeyID, baseKey: ECPublicKey) throws -> Bool {
-            try Bool.fetchOne(database, sql: "SELECT 1 FROM \(Schema.kemPreKeyUses) WHERE kem_id = ? AND signed_id = ? AND base_key = ?",
+            try Bool.fetchOne(database.cachedStatement(sql: "SELECT 1 FROM \(Schema.kemPreKeyUses) WHERE kem_id = ? AND signed_id = ? AND base_key = ?"),
                               arguments: [Int64(id.rawValue), Int64(signedPreKeyID.rawValue), Data(baseKey.serialized)]) ?? false
         }
         /// Deletes a one-time KEM prekey, or records the triple of a last-resort one.
         public func markKEMPreKeyUsed(id: KEMPreKeyID, signedPreKeyID: SignedPreKeyID, baseKey: ECPublicKey) throws {
             guard let key = try kemPreKey(id: id) else { return }
             if key.isLastResort {
-                try database.execute(sql: "INSERT OR IGNORE INTO \(Schema.kemPreKeyUses) (kem_id, signed_id, base_key) VALUES (?, ?, ?)",
-                                     arguments: [Int64(id.rawValue), Int64(signedPreKeyID.rawValue), Data(baseKey.serialized)])
+                try database.cachedStatement(sql: "INSERT OR IGNORE INTO \(Schema.kemPreKeyUses) (kem_id, signed_id, base_key) VALUES (?, ?, ?)")
+                    .execute(arguments: [Int64(id.rawValue), Int64(signedPreKeyID.rawValue), Data(baseKey.serialized)])
             } else {
-                try database.execute(sql: "DELETE FROM \(Schema.kemPreKeys) WHERE id = ?", arguments: [Int64(id.rawValue)])
+                try database.cachedStatement(sql: "DELETE FROM \(Schema.kemPreKeys) WHERE id = ?").execute(arguments: [Int64(id.rawValue)])
             }
         }
 
@@ -199,7 +199,8 @@ extension SQLiteStore {
         private func setLastIssued(_ name: String, _ id: UInt32) throws {
             var bytes: [UInt8] = []
             bytes.appendUInt32(id)
-            try database.execute(sql: "INSERT OR REPLACE INTO \(Schema.meta) (name, value) VALUES (?, ?)", arguments: [name, Data(bytes)])
+            try database.cachedStatement(sql: "INSERT OR REPLACE INTO \(Schema.meta) (name, value) VALUES (?, ?)")
+                .execute(arguments: [name, Data(bytes)])
         }
 
         // MARK: Sender keys
@@ -213,17 +214,17 @@ extension SQLiteStore {
         /// Replaces the sender key record for `name`.
         public func storeSenderKey(_ record: SenderKeyRecord, for name: SenderKeyName) throws {
             var plaintext = record.serialized
-            try database.execute(
-                sql: "INSERT OR REPLACE INTO \(Schema.senderKeys) (group_id, name, device, sealed) VALUES (?, ?, ?, ?)",
-                arguments: [Data(name.groupID), name.sender.name, Int64(name.sender.deviceID.rawValue),
+            try database.cachedStatement(sql: "INSERT OR REPLACE INTO \(Schema.senderKeys) (group_id, name, device, sealed) VALUES (?, ?, ?, ?)")
+                .execute(arguments: [Data(name.groupID), name.sender.name, Int64(name.sender.deviceID.rawValue),
                             Data(sealer.seal(wiping: &plaintext, for: .senderKey(name)))])
         }
     }
 }
 
 extension Database {
-    /// The one blob a query selects, if a row matched.
+    /// The one blob a query selects, if a row matched. Statements are cached per connection: the hot
+    /// path parses no SQL.
     func blob(_ sql: String, _ arguments: StatementArguments = StatementArguments()) throws -> [UInt8]? {
-        try Data.fetchOne(self, sql: sql, arguments: arguments).map { Array($0) }
+        try Data.fetchOne(try cachedStatement(sql: sql), arguments: arguments).map { Array($0) }
     }
 }

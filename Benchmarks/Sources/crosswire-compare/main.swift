@@ -2,6 +2,7 @@ import BenchmarkSupport
 import CBaseline
 import Crypto
 import Crosswire
+import CrosswireSQLite
 @_spi(Hazmat) import CrosswireCrypto
 import CrosswireWire
 import Foundation
@@ -45,6 +46,61 @@ extension Row {
 
 func row(_ scenario: String, _ engine: String, _ t: (Double, Double, Double)) -> Row {
     Row(scenario: scenario, engine: engine, ns: t.0, min: t.1, max: t.2)
+}
+
+// MARK: Through the stores
+
+/// Alice and Bob in steady state on two stores of one kind, through `SessionCipher`.
+func storePair<Store: SignalProtocolStore>(_ alice: Store, _ bob: Store, _ bobBundle: PreKeyBundle) async throws
+    -> (SessionCipher<Store>, SessionCipher<Store>) {
+    let toBob = SessionCipher(store: alice, address: ProtocolAddress(name: "bob", deviceID: DeviceID(1)))
+    let toAlice = SessionCipher(store: bob, address: ProtocolAddress(name: "alice", deviceID: DeviceID(1)))
+    try await toBob.process(bobBundle)
+    let first = try await toBob.encrypt([1])
+    _ = try await toAlice.decrypt(first.serialized, kind: first.kind)
+    let reply = try await toAlice.encrypt([2])
+    _ = try await toBob.decrypt(reply.serialized, kind: reply.kind)
+    return (toBob, toAlice)
+}
+
+/// encrypt/decrypt of 100 B committed through a store: the in-memory one, and SQLite at FULL and NORMAL
+/// durability, with the cost of a bare one-row commit beside them (what dominates on disk).
+func storeRows() async throws -> [Row] {
+    var rows: [Row] = []
+    let payload = [UInt8](repeating: 0x61, count: 100)
+    func measure<Store: SignalProtocolStore>(_ suffix: String, _ alice: Store, _ bob: Store, batch: Int) async throws {
+        _ = try await DeviceMaintenance(store: bob, policy: PreKeyPolicy(oneTimeMinimum: 1, oneTimeBatch: 1, postQuantum: false)).run()
+        let bundle = try await DeviceMaintenance(store: bob).bundle(deviceID: DeviceID(1))
+        let (toBob, toAlice) = try await storePair(alice, bob, bundle)
+        var messages: [CiphertextMessage] = []
+        rows.append(row("encrypt_100_\(suffix)", "crosswire", try await timed(batch) { messages.append(try await toBob.encrypt(payload)) }))
+        var index = 0
+        rows.append(row("decrypt_100_\(suffix)", "crosswire", try await timed(batch) {
+            let message = messages[index]
+            index += 1
+            _ = try await toAlice.decrypt(message.serialized, kind: message.kind)
+        }))
+    }
+    let memory = { InMemorySignalProtocolStore(identity: IdentityKeyPair.generate(), registrationID: RegistrationID.generate()) }
+    try await measure("store", memory(), memory(), batch: 2000)
+
+    let directory = NSTemporaryDirectory() + "crosswire-bench-" + UUID().uuidString
+    try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(atPath: directory) }
+    for (suffix, durability) in [("sqlite", SQLiteStore.Durability.full), ("sqlite_normal", .normal)] {
+        func open(_ name: String) async throws -> SQLiteStore {
+            let store = try SQLiteStore(path: "\(directory)/\(suffix)-\(name).sqlite", storageKey: SymmetricKey256(), options: .init(durability: durability))
+            try await store.createLocalIdentity(IdentityKeyPair.generate(), registrationID: RegistrationID.generate())
+            return store
+        }
+        let alice = try await open("alice"), bob = try await open("bob")
+        try await measure(suffix, alice, bob, batch: 300)
+        try await alice.transaction(.device) { t in try t.database.execute(sql: "CREATE TABLE bench (n INTEGER)") }
+        rows.append(row(durability == .full ? "sqlite_commit_full" : "sqlite_commit_normal", "crosswire", try await timed(300) {
+            try await alice.transaction(.device) { t in try t.database.execute(sql: "INSERT INTO bench VALUES (1)") }
+        }))
+    }
+    return rows
 }
 
 // MARK: Crosswire
@@ -263,13 +319,20 @@ var all: [Row] = []
 all += try await Task.detached(operation: crosswireRows).value
 all += try await Task.detached(operation: floorRows).value
 do {
+    all += try await storeRows()
+} catch {
+    print("store rows not measured: \(error)")
+}
+do {
     all += try engineRows()
 } catch {
     print("peer engines not measured: \(error)")
 }
 
 let scenarios = ["setup", "encrypt_100", "decrypt_100", "encrypt_1k", "decrypt_1k", "pingpong", "group_encrypt_100",
-                 "group_decrypt_100", "ooo_decrypt", "record_bytes_setup", "wire_bytes_100"]
+                 "group_decrypt_100", "ooo_decrypt", "record_bytes_setup", "wire_bytes_100",
+                 "encrypt_100_store", "decrypt_100_store", "encrypt_100_sqlite", "decrypt_100_sqlite",
+                 "encrypt_100_sqlite_normal", "decrypt_100_sqlite_normal", "sqlite_commit_full", "sqlite_commit_normal"]
 if jsonOutput {
     for r in all {
         var fields = "\"scenario\":\"\(r.scenario)\",\"engine\":\"\(r.engine)\",\"ns_per_op\":\(Int(r.ns)),\"min_ns\":\(Int(r.min)),\"max_ns\":\(Int(r.max))"
