@@ -6,7 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(CrosswireCrypto CrosswireWire Crosswire _CrosswireTestSupport)
+[ ${#targets[@]} -gt 0 ] || targets=(CrosswireCrypto CrosswireWire Crosswire CrosswireSQLite _CrosswireTestSupport)
 status=0
 mkdir -p .build/docs
 for target in "${targets[@]}"; do

@@ -60,3 +60,30 @@ struct SchemaFixtureTests {
         try encoder.encode(manifest).write(to: target.appendingPathComponent("manifest.json"))
     }
 }
+
+/// The README's persisted-device quick start, as written (with a temporary path and a fresh key).
+@Suite("README persisted device")
+struct PersistedQuickStartTests {
+    @Test("a device opened from a file publishes keys and decrypts inside its transaction")
+    func persistedDevice() async throws {
+        let directory = try TemporaryDirectory()
+        let storageKey = SymmetricKey256()
+        let alice = try await SQLiteDevice.create("messenger:alice", in: directory, seed: 77)
+
+        let store = try SQLiteStore(path: directory.file("bob.sqlite"), storageKey: storageKey)
+        if store.localIdentity == nil {
+            try await store.createLocalIdentity(IdentityKeyPair.generate(), registrationID: RegistrationID.generate())
+        }
+        let keys = try await DeviceMaintenance(store: store).run()
+        #expect(keys.signedPreKey != nil && keys.oneTimePreKeys.count == 100 && keys.kemPreKeys.count == 100)
+        let bobAddress = ProtocolAddress(name: "whatsapp:bob", deviceID: DeviceID(1))
+        try await SessionCipher(store: alice.store, address: bobAddress).process(try await DeviceMaintenance(store: store).bundle(deviceID: DeviceID(1)))
+        let message = try await SessionCipher(store: alice.store, address: bobAddress).encrypt(Array("persisted".utf8))
+
+        let fromAlice = SessionCipher(store: store, address: ProtocolAddress(name: "messenger:alice", deviceID: DeviceID(1)))
+        let text = try await fromAlice.decrypt(message.serialized, kind: message.kind) { transaction, decrypted in
+            String(decoding: decrypted.plaintext, as: UTF8.self)
+        }
+        #expect(text == "persisted")
+    }
+}

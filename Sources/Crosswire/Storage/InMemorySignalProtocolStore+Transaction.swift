@@ -2,7 +2,7 @@ import CrosswireCrypto
 
 extension InMemorySignalProtocolStore {
     /// One transaction of the in-memory store: reads see the store and this transaction's own writes,
-    /// which collect in ``Changes`` and reach the store only when the body returned.
+    /// which collect in a private overlay and reach the store only when the body returned.
     public struct Transaction: StoreTransaction {
         let held: Held
         let identity: IdentityKeyPair
