@@ -12,6 +12,8 @@ struct LineReader {
     private let limit: Int
     private var buffer: [UInt8] = []
     private var start = 0
+    /// One read's worth of input, reused.
+    private var chunk = [UInt8](repeating: 0, count: 64 << 10)
     /// Where the newline search resumes: bytes before it were already searched (keeps reading linear).
     private var scanned = 0
     private var atEnd = false
@@ -52,13 +54,23 @@ struct LineReader {
                 scanned -= start
                 start = 0
             }
-            // `availableData` returns what the pipe holds now (a request), not a full-size block.
-            let chunk = input.availableData
-            if !chunk.isEmpty {
-                buffer.append(contentsOf: chunk)
+            // One read(2) returns what the pipe holds now (a request), not a full-size block. Foundation's
+            // `availableData` traps on EINTR, which a SIGCHLD from any child process of ours can cause.
+            let count = Self.readRetryingInterrupts(input.fileDescriptor, into: &chunk)
+            if count > 0 {
+                buffer.append(contentsOf: chunk[..<count])
             } else {
                 atEnd = true
             }
+        }
+    }
+
+    /// `read(2)` into `buffer`, retried when a signal interrupts it; 0 at end of input or on an error.
+    static func readRetryingInterrupts(_ descriptor: Int32, into buffer: inout [UInt8]) -> Int {
+        while true {
+            let count = buffer.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
+            if count >= 0 { return count }
+            if errno != EINTR { return 0 }
         }
     }
 }

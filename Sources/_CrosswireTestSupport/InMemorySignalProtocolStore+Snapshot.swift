@@ -49,6 +49,9 @@ extension InMemorySignalProtocolStore {
         for (key, bytes) in snapshot.records {
             let parts = key.split(separator: "/", maxSplits: 1)
             switch parts[0] {
+            case "lastissued":
+                let ids = stride(from: 0, to: 12, by: 4).map { i in bytes[i..<i + 4].reduce(UInt32(0)) { $0 << 8 | UInt32($1) } }
+                contents.lastIssued = LastIssued(preKey: ids[0], signedPreKey: ids[1], kemPreKey: ids[2])
             case "identity": contents.identities[address(parts[1])] = try IdentityKey(serialized: bytes)
             case "prekey": let k = try OneTimePreKey(serialized: bytes); contents.preKeys[k.id] = k
             case "signed": let k = try SignedPreKey(serialized: bytes); contents.signedPreKeys[k.id] = k

@@ -63,9 +63,24 @@ public enum PeerEnvironment {
             stdin.fileHandleForWriting.write(input)
             try? stdin.fileHandleForWriting.close()
         }
-        let data = output.fileHandleForReading.readDataToEndOfFile()
+        let data = readToEnd(output.fileHandleForReading)
         process.waitUntilExit()
         return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+    }
+
+    /// Everything up to end of file, read with `read(2)` retried on EINTR: Foundation's
+    /// `readDataToEndOfFile` traps when a SIGCHLD (from any test's child process) interrupts it.
+    public static func readToEnd(_ handle: FileHandle) -> Data {
+        var data = Data()
+        var chunk = [UInt8](repeating: 0, count: 64 << 10)
+        while true {
+            let count = chunk.withUnsafeMutableBytes { read(handle.fileDescriptor, $0.baseAddress, $0.count) }
+            if count > 0 {
+                data.append(contentsOf: chunk[..<count])
+            } else if count == 0 || errno != EINTR {
+                return data
+            }
+        }
     }
 
     private static let hasSystemPython = run("/usr/bin/env", ["python3", "-c", "pass"]).status == 0

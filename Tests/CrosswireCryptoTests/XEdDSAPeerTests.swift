@@ -25,7 +25,7 @@ struct XEdDSAPeerTests {
         try process.run()
         input.fileHandleForWriting.write(try JSONSerialization.data(withJSONObject: request))
         try input.fileHandleForWriting.close()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
+        let data = PeerEnvironment.readToEnd(output.fileHandleForReading)
         process.waitUntilExit()
         return try JSONDecoder().decode(PeerAnswer.self, from: data)
     }

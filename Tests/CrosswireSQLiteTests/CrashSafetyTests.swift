@@ -28,7 +28,7 @@ struct CrashSafetyTests {
             kill(process.processIdentifier, SIGKILL)
         }
         process.waitUntilExit()
-        let stderr = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        let stderr = String(decoding: PeerEnvironment.readToEnd(errors.fileHandleForReading), as: UTF8.self)
         if killAfter != nil, process.terminationReason == .exit {
             Issue.record("the worker exited (status \(process.terminationStatus)) before it was killed: \(stderr)")
         }

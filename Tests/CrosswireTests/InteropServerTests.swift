@@ -2,6 +2,7 @@
 import CrosswireInterop
 import Foundation
 import Testing
+import _CrosswireTestSupport
 
 /// The interop server's own limits (SPEC.md §7).
 @Suite("Interop server limits")
@@ -20,14 +21,19 @@ struct InteropServerTests {
         // A thread of its own: a write that blocks on a full pipe must not hold a cooperative-pool thread.
         let written = DispatchSemaphore(value: 0)
         Thread.detachNewThread {
-            input.fileHandleForWriting.write(Data((long + "\n" + #"{"id":2,"op":"info"}"# + "\n").utf8))
+            // write(2) retried on EINTR: a SIGCHLD from another test's child must not trap FileHandle.write.
+            var bytes = Array((long + "\n" + #"{"id":2,"op":"info"}"# + "\n").utf8)[...]
+            while !bytes.isEmpty {
+                let written = bytes.withUnsafeBytes { write(input.fileHandleForWriting.fileDescriptor, $0.baseAddress, $0.count) }
+                if written > 0 { bytes = bytes.dropFirst(written) } else if errno != EINTR { break }
+            }
             try? input.fileHandleForWriting.close()
             written.signal()
         }
         await server.run(input: input.fileHandleForReading, output: output.fileHandleForWriting)
         written.wait()
         try output.fileHandleForWriting.close()
-        let lines = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self).split(separator: "\n")
+        let lines = String(decoding: PeerEnvironment.readToEnd(output.fileHandleForReading), as: UTF8.self).split(separator: "\n")
         #expect(lines.count == 2)
         #expect(lines.first?.contains("longer than") == true)
         #expect(lines.last?.contains("\"ok\":true") == true)

@@ -30,6 +30,10 @@ public actor InMemorySignalProtocolStore: SignalProtocolStore {
         package var preKey: UInt32 = 0
         package var signedPreKey: UInt32 = 0
         package var kemPreKey: UInt32 = 0
+
+        package init(preKey: UInt32 = 0, signedPreKey: UInt32 = 0, kemPreKey: UInt32 = 0) {
+            (self.preKey, self.signedPreKey, self.kemPreKey) = (preKey, signedPreKey, kemPreKey)
+        }
     }
 
     /// The actor's contents by reference, so a transaction reads them without copying a dictionary.
