@@ -85,6 +85,26 @@ struct SQLiteStoreTests {
         #expect(throws: StoreError(.databaseFailure, "")) { try SQLiteStore(path: path, storageKey: SymmetricKey256()) }
     }
 
+    @Test("a truncated file is a typed error at open or at the first read, never a crash or a wrong answer")
+    func truncatedFile() async throws {
+        let directory = try TemporaryDirectory()
+        let (alice, bob) = try await sqlitePair(in: directory, seed: 34)
+        let message = try await alice.send("into a truncated file", to: bob)
+        try await DatabaseQueue(path: bob.path).writeWithoutTransaction { db in _ = try Row.fetchAll(db, sql: "PRAGMA wal_checkpoint(TRUNCATE)") }
+        let size = try #require(try FileManager.default.attributesOfItem(atPath: bob.path)[.size] as? Int)
+        let handle = try FileHandle(forUpdating: URL(fileURLWithPath: bob.path))
+        try handle.truncate(atOffset: UInt64(size / 2))
+        try handle.close()
+        do {
+            let store = try SQLiteStore(path: bob.path, storageKey: bob.storageKey)
+            _ = try await SessionCipher(store: store, address: alice.address).decrypt(message.serialized, kind: message.kind)
+            Issue.record("a file cut in half still decrypted")
+        } catch {
+            let code = storeErrorCode(error)
+            #expect(code == .databaseFailure || code == .corruptRow, "got \(error)")
+        }
+    }
+
     @Test("an altered, truncated or swapped session row is corruptRow naming the row; nothing is overwritten and other rows still work",
           arguments: ["flip", "truncate", "swap"])
     func corruptSessionRow(damage: String) async throws {

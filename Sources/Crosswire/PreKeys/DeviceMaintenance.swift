@@ -31,7 +31,7 @@ public struct DeviceMaintenance<Store: SignalProtocolStore>: Sendable {
 
             // Signed prekeys: a new one when the newest is due, then retire replaced ones past grace.
             var signed = try transaction.signedPreKeys().sorted { ($0.timestamp, $0.id.rawValue) < ($1.timestamp, $1.id.rawValue) }
-            if signed.last.map({ time >= $0.timestamp && time - $0.timestamp >= policy.rotationInterval }) ?? true {
+            if Self.isDue(newest: signed.last?.timestamp, now: time, after: policy.rotationInterval) {
                 let id = try Self.nextID(after: transaction.lastIssuedSignedPreKeyID()?.rawValue, max: PreKeyID.maxIssued) {
                     try transaction.signedPreKey(id: SignedPreKeyID($0)) != nil
                 }
@@ -40,7 +40,7 @@ public struct DeviceMaintenance<Store: SignalProtocolStore>: Sendable {
                 signed.append(key)
                 report.signedPreKey = key
             }
-            for (old, successor) in zip(signed, signed.dropFirst()) where Self.pastGrace(successor.timestamp, now: time, policy) {
+            for (old, successor) in zip(signed, signed.dropFirst()) where Self.isDue(newest: successor.timestamp, now: time, after: policy.gracePeriod) {
                 try transaction.removeSignedPreKey(id: old.id)
                 report.retiredSignedPreKeys.append(old.id)
             }
@@ -67,13 +67,13 @@ public struct DeviceMaintenance<Store: SignalProtocolStore>: Sendable {
                 return id
             }
             var lastResort = kem.filter(\.isLastResort).sorted { ($0.timestamp, $0.id.rawValue) < ($1.timestamp, $1.id.rawValue) }
-            if lastResort.last.map({ time >= $0.timestamp && time - $0.timestamp >= policy.rotationInterval }) ?? true {
+            if Self.isDue(newest: lastResort.last?.timestamp, now: time, after: policy.rotationInterval) {
                 let key = KEMPreKey.generate(id: KEMPreKeyID(try nextKEMID()), signedBy: identity, timestamp: time, lastResort: true, using: entropy)
                 try transaction.storeKEMPreKey(key)
                 lastResort.append(key)
                 report.lastResortKEMPreKey = key
             }
-            for (old, successor) in zip(lastResort, lastResort.dropFirst()) where Self.pastGrace(successor.timestamp, now: time, policy) {
+            for (old, successor) in zip(lastResort, lastResort.dropFirst()) where Self.isDue(newest: successor.timestamp, now: time, after: policy.gracePeriod) {
                 try transaction.removeKEMPreKey(id: old.id)
                 report.retiredKEMPreKeys.append(old.id)
             }
@@ -116,7 +116,10 @@ public struct DeviceMaintenance<Store: SignalProtocolStore>: Sendable {
         throw StoreError(.idCollision, "no free prekey id near \(last ?? 0)")
     }
 
-    private static func pastGrace(_ successorTimestamp: UInt64, now: UInt64, _ policy: PreKeyPolicy) -> Bool {
-        now >= successorTimestamp && now - successorTimestamp >= policy.gracePeriod
+    /// Whether `interval` has passed since `newest` (always, when there is none; never, when the clock
+    /// went back).
+    private static func isDue(newest: UInt64?, now: UInt64, after interval: UInt64) -> Bool {
+        guard let newest else { return true }
+        return now >= newest && now - newest >= interval
     }
 }

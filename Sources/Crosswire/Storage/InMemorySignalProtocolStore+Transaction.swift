@@ -52,14 +52,11 @@ extension InMemorySignalProtocolStore {
 
         /// The one-time prekey `id`, while unused.
         public func preKey(id: PreKeyID) -> OneTimePreKey? {
-            if let changed = changes.preKeys[id] { return changed }
-            return base.preKeys[id]
+            Self.overlay(id, changes.preKeys, base.preKeys)
         }
         /// Keeps `preKey`; another key under its id is an `idCollision`.
         public mutating func storePreKey(_ preKey: OneTimePreKey) throws(StoreError) {
-            if let held = self.preKey(id: preKey.id), held.keyPair.publicKey != preKey.keyPair.publicKey {
-                throw StoreError(.idCollision, "another one-time prekey is already stored as \(preKey.id)")
-            }
+            try Self.refuseCollision(self.preKey(id: preKey.id)?.keyPair.publicKey, preKey.keyPair.publicKey, "one-time prekey", preKey.id)
             changes.preKeys[preKey.id] = .some(preKey)
             changes.lastIssued.preKey = preKey.id.rawValue
         }
@@ -74,14 +71,11 @@ extension InMemorySignalProtocolStore {
 
         /// The signed prekey `id`, if kept.
         public func signedPreKey(id: SignedPreKeyID) -> SignedPreKey? {
-            if let changed = changes.signedPreKeys[id] { return changed }
-            return base.signedPreKeys[id]
+            Self.overlay(id, changes.signedPreKeys, base.signedPreKeys)
         }
         /// Keeps `signedPreKey`; another key under its id is an `idCollision`.
         public mutating func storeSignedPreKey(_ signedPreKey: SignedPreKey) throws(StoreError) {
-            if let held = self.signedPreKey(id: signedPreKey.id), held.keyPair.publicKey != signedPreKey.keyPair.publicKey {
-                throw StoreError(.idCollision, "another signed prekey is already stored as \(signedPreKey.id)")
-            }
+            try Self.refuseCollision(self.signedPreKey(id: signedPreKey.id)?.keyPair.publicKey, signedPreKey.keyPair.publicKey, "signed prekey", signedPreKey.id)
             changes.signedPreKeys[signedPreKey.id] = .some(signedPreKey)
             changes.lastIssued.signedPreKey = signedPreKey.id.rawValue
         }
@@ -113,14 +107,11 @@ extension InMemorySignalProtocolStore {
 
         /// The KEM prekey `id`, while kept.
         public func kemPreKey(id: KEMPreKeyID) -> KEMPreKey? {
-            if let changed = changes.kemPreKeys[id] { return changed }
-            return base.kemPreKeys[id]
+            Self.overlay(id, changes.kemPreKeys, base.kemPreKeys)
         }
         /// Keeps `preKey`; another key under its id is an `idCollision`.
         public mutating func storeKEMPreKey(_ preKey: KEMPreKey) throws(StoreError) {
-            if let held = kemPreKey(id: preKey.id), held.publicKey != preKey.publicKey {
-                throw StoreError(.idCollision, "another KEM prekey is already stored as \(preKey.id)")
-            }
+            try Self.refuseCollision(kemPreKey(id: preKey.id)?.publicKey, preKey.publicKey, "KEM prekey", preKey.id)
             changes.kemPreKeys[preKey.id] = .some(preKey)
             changes.lastIssued.kemPreKey = preKey.id.rawValue
         }
@@ -157,6 +148,17 @@ extension InMemorySignalProtocolStore {
         }
         /// Replaces the sender key record for `name` when the transaction commits.
         public mutating func storeSenderKey(_ record: SenderKeyRecord, for name: SenderKeyName) { changes.senderKeys[name] = record }
+
+        /// A value as this transaction sees it: its own write or deletion, else the store's.
+        private static func overlay<Key: Hashable, Value>(_ key: Key, _ changed: [Key: Value?], _ base: [Key: Value]) -> Value? {
+            if let change = changed[key] { return change }
+            return base[key]
+        }
+
+        /// Storing the same key again is a no-op; another key under a held id is an `idCollision`.
+        private static func refuseCollision<PublicKey: Equatable>(_ held: PublicKey?, _ new: PublicKey, _ kind: String, _ id: some CustomStringConvertible) throws(StoreError) {
+            if let held, held != new { throw StoreError(.idCollision, "another \(kind) is already stored as \(id)") }
+        }
 
         private static func merge<Key: Hashable, Value>(_ base: [Key: Value], _ changed: [Key: Value?]) -> [Value] {
             var merged = base
