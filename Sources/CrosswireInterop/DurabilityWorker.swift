@@ -29,6 +29,7 @@ public struct DurabilityWorker: Sendable {
         CREATE TABLE IF NOT EXISTS outbox (seq INTEGER PRIMARY KEY AUTOINCREMENT, recipient TEXT NOT NULL, body TEXT NOT NULL,
             kind INTEGER NOT NULL, ciphertext BLOB NOT NULL, delivered INTEGER NOT NULL DEFAULT 0);
         CREATE TABLE IF NOT EXISTS inbox (sender TEXT NOT NULL, seq INTEGER NOT NULL, body TEXT NOT NULL, prekey INTEGER);
+        CREATE TABLE IF NOT EXISTS claimed (prekey INTEGER PRIMARY KEY NOT NULL);
         """
 
     /// Opens both devices, creating identities, prekeys and the session on first use.
@@ -46,7 +47,7 @@ public struct DurabilityWorker: Sendable {
         let maintenance = DeviceMaintenance(store: bob, policy: Self.maintenancePolicy)
         _ = try await maintenance.run()
         if try await alice.transaction(.session(Self.bob), { t in try t.session(for: Self.bob) }) == nil {
-            try await SessionCipher(store: alice, address: Self.bob).process(try await maintenance.bundle(deviceID: DeviceID(1)))
+            try await SessionCipher(store: alice, address: Self.bob).process(try await Self.claimBundle(from: bob))
         }
         return (alice, bob)
     }
@@ -125,7 +126,7 @@ public struct DurabilityWorker: Sendable {
         let peer = InMemorySignalProtocolStore(identity: IdentityKeyPair.generate(), registrationID: RegistrationID.generate())
         let address = ProtocolAddress(name: "peer-\(UUID().uuidString.prefix(8))", deviceID: DeviceID(1))
         let maintenance = DeviceMaintenance(store: bob, policy: Self.maintenancePolicy)
-        let bundle = try await maintenance.bundle(deviceID: DeviceID(1))
+        let bundle = try await Self.claimBundle(from: bob)
         guard let preKeyID = bundle.preKeyID else { return }
         try await SessionCipher(store: peer, address: Self.bob).process(bundle)
         let message = try await SessionCipher(store: peer, address: Self.bob).encrypt(Array("hello from \(address.name)".utf8))
@@ -136,6 +137,23 @@ public struct DurabilityWorker: Sendable {
         }
         acknowledge("prekey bob \(name) \(preKeyID.rawValue)")
         _ = try await maintenance.run()
+    }
+
+    /// Bob's bundle with a one-time prekey no earlier bundle named, the claim committed in Bob's file:
+    /// what a server does when it hands each one-time prekey out once.
+    static func claimBundle(from bob: SQLiteStore) async throws -> PreKeyBundle {
+        try await bob.transaction(.device) { t in
+            let claimed = Set(try Int64.fetchAll(t.database, sql: "SELECT prekey FROM claimed"))
+            let oneTime = try t.preKeyIDs().first { !claimed.contains(Int64($0.rawValue)) }.flatMap { try t.preKey(id: $0) }
+            if let oneTime {
+                try t.database.execute(sql: "INSERT INTO claimed (prekey) VALUES (?)", arguments: [Int64(oneTime.id.rawValue)])
+            }
+            guard let signed = try t.signedPreKeys().max(by: { $0.timestamp < $1.timestamp }) else {
+                throw StoreError(.noLocalIdentity, "bob has no signed prekey")
+            }
+            return try PreKeyBundle(publishing: try t.identityKeyPair().identityKey, registrationID: try t.localRegistrationID(),
+                                    deviceID: DeviceID(1), signedPreKey: signed, oneTimePreKey: oneTime)
+        }
     }
 
     /// One line, written with a single unbuffered write after the commit it reports.
