@@ -184,6 +184,25 @@ run("AES-256-CBC decrypt, 100 B", "OpenSSL EVP, reused context (C)", .alternativ
     _ = cw_ossl_cbc_decrypt(cbc, &cbcOut, ciphertext, Int32(ciphertext.count), key32, iv)
 }
 
+// AES-256-GCM (storage row sealing): a sealed session record is ~1 KiB
+let gcmKey = try! SymmetricKey256(rawRepresentation: key32)
+let record1k = entropy.bytes(1024)
+let aad = entropy.bytes(40)
+let sealed = AES256GCM.seal(record1k, key: gcmKey, authenticating: aad)
+run("AES-256-GCM seal, 1 KiB", "AES256GCM.seal (OpenSSL EVP)", .crosswire) {
+    blackHole(AES256GCM.seal(record1k, key: gcmKey, authenticating: aad))
+}
+run("AES-256-GCM seal, 1 KiB", "swift-crypto AES.GCM.seal", .alternative) {
+    blackHole(try! AES.GCM.seal(record1k, using: scKey, authenticating: aad).combined!)
+}
+run("AES-256-GCM open, 1 KiB", "AES256GCM.open (OpenSSL EVP)", .crosswire) {
+    blackHole(try! AES256GCM.open(sealed, key: gcmKey, authenticating: aad))
+}
+let scSealed = try! AES.GCM.SealedBox(combined: sealed)
+run("AES-256-GCM open, 1 KiB", "swift-crypto AES.GCM.open", .alternative) {
+    blackHole(try! AES.GCM.open(scSealed, using: scKey, authenticating: aad))
+}
+
 // SHA-512
 let message200 = entropy.bytes(200)
 run("SHA-512, 200 B", "SHA512Hash.hash", .crosswire) {
