@@ -168,14 +168,21 @@ struct IdentityLifecycleTests {
                                 signedPreKey: signed, oneTimePreKey: oneTime)
     }
 
-    @Test("a reinstalled peer (new identity) is accepted on receipt and reported; the old session is archived")
-    func identityChangeAccepted() async throws {
-        let (bob, store) = bob(.acceptChangesOnReceipt)
-        let old = Device("alice", seed: 321), reinstalled = Device("alice", seed: 322)
+    /// Alice talks to Bob, then reinstalls (same address, new identity) and starts a new session.
+    private func reinstall(_ policy: TrustPolicy, seed: UInt64)
+        async throws -> (bob: Device, store: InMemorySignalProtocolStore, old: Device, reinstalled: Device, fromBob: SessionCipher<InMemorySignalProtocolStore>) {
+        let (bob, store) = bob(policy)
+        let old = Device("alice", seed: seed), reinstalled = Device("alice", seed: seed + 1)
         let fromBob = SessionCipher(store: store, address: old.address, entropy: bob.entropy)
         try await old.cipher(for: bob).process(try await publish(bob, on: store, preKeyID: 1))
         _ = try await fromBob.decrypt(try await old.send("before", to: bob).serialized, kind: .preKey)
         try await reinstalled.cipher(for: bob).process(try await publish(bob, on: store, preKeyID: 2))
+        return (bob, store, old, reinstalled, fromBob)
+    }
+
+    @Test("a reinstalled peer (new identity) is accepted on receipt and reported; the old session is archived")
+    func identityChangeAccepted() async throws {
+        let (bob, store, old, reinstalled, fromBob) = try await reinstall(.acceptChangesOnReceipt, seed: 321)
         let message = try await reinstalled.send("after", to: bob)
         let decrypted = try await fromBob.decrypt(message.serialized, kind: .preKey) { _, decrypted in decrypted }
         #expect(String(decoding: decrypted.plaintext, as: UTF8.self) == "after")
@@ -190,12 +197,7 @@ struct IdentityLifecycleTests {
 
     @Test("under refuseChanges the same message fails with untrustedIdentity and changes nothing")
     func identityChangeRefused() async throws {
-        let (bob, store) = bob(.refuseChanges)
-        let old = Device("alice", seed: 323), reinstalled = Device("alice", seed: 324)
-        let fromBob = SessionCipher(store: store, address: old.address, entropy: bob.entropy)
-        try await old.cipher(for: bob).process(try await publish(bob, on: store, preKeyID: 1))
-        _ = try await fromBob.decrypt(try await old.send("before", to: bob).serialized, kind: .preKey)
-        try await reinstalled.cipher(for: bob).process(try await publish(bob, on: store, preKeyID: 2))
+        let (bob, store, _, reinstalled, fromBob) = try await reinstall(.refuseChanges, seed: 323)
         let before = await store.snapshot()
         await #expect(throws: SessionError(.untrustedIdentity, "")) {
             try await fromBob.decrypt(try await reinstalled.send("after", to: bob).serialized, kind: .preKey)
