@@ -90,3 +90,21 @@ struct CanonicalKeyTests {
         #expect(try ECPublicKey(rawRepresentation: hexBytes(hex)).isCanonical == expected)
     }
 }
+
+/// A private key restored from a record beside its stored public key skips swift-crypto's key object
+/// (which derives the public key); its agreement runs on libsodium and must agree with BoringSSL's.
+@Suite("Restored private keys")
+struct RestoredPrivateKeyTests {
+    @Test("a restored key agrees, derives and refuses low-order points exactly as a created one", arguments: 0..<8)
+    func restoredMatchesCreated(seed: Int) throws {
+        let entropy = SeededEntropy(seed: UInt64(900 + seed))
+        let created = ECPrivateKey.generate(using: entropy)
+        let restored = try ECPrivateKey(restoring: created.rawRepresentation.unprotectedBytes)
+        let peer = ECKeyPair.generate(using: entropy).publicKey
+        #expect(try restored.sharedSecret(with: peer) == created.sharedSecret(with: peer))
+        #expect(restored.publicKey == created.publicKey)
+        let lowOrder = try ECPublicKey(rawRepresentation: [UInt8](repeating: 0, count: 32))
+        #expect(throws: CryptoError(.nonContributoryKey, "")) { try restored.sharedSecret(with: lowOrder) }
+        #expect(throws: CryptoError(.nonContributoryKey, "")) { try created.sharedSecret(with: lowOrder) }
+    }
+}

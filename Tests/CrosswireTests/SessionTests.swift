@@ -152,6 +152,48 @@ struct SessionTests {
         #expect(bobSize <= 350)
     }
 
+    @Test("a record keeps the sending ratchet public key, and a record without it (older format) derives the same key")
+    func storedRatchetPublicKey() async throws {
+        let (alice, bob) = try await establishedPair(seed: 18)
+        let record = try #require(await alice.record(for: bob))
+        let current = try #require(record.current)
+        let parsed = try SessionRecord(serialized: record.serialized)
+        #expect(parsed.current?.sendingChain.ratchetKeyPair.publicKey == current.sendingChain.ratchetKeyPair.publicKey)
+        // The older format: drop field 4 from the sending chain (field 6 of the state, field 1 of the record).
+        var old = try stripSendingPublicKey(record.serialized)
+        defer { SecretBytes.wipe(&old) }
+        #expect(old.count == record.serialized.count - 34)
+        let legacy = try SessionRecord(serialized: old)
+        #expect(legacy.current?.sendingChain.ratchetKeyPair.publicKey == current.sendingChain.ratchetKeyPair.publicKey)
+        // Both restored forms are the same state: they encrypt the same bytes, which Bob reads.
+        var fromParsed = parsed, fromLegacy = legacy
+        let first = try fromParsed.encrypt(Array("one".utf8))
+        #expect(try fromLegacy.encrypt(Array("one".utf8)).serialized == first.serialized)
+        #expect(try await bob.receive(first, from: alice) == "one")
+    }
+
+    /// The record with field 6.4 removed from its current state, rebuilt with the codec.
+    private func stripSendingPublicKey(_ record: [UInt8]) throws -> [UInt8] {
+        func rewrite(_ bytes: ArraySlice<UInt8>, keep: (Int) -> Bool, nested: [Int: (ArraySlice<UInt8>) throws -> [UInt8]]) throws -> [UInt8] {
+            var writer = ProtobufWriter(reservingCapacity: bytes.count)
+            var reader = ProtobufReader(bytes)
+            while let field = try reader.next() {
+                guard keep(field.number) else { continue }
+                switch field.value {
+                case .varint(let v): writer.appendUInt(field: field.number, v)
+                case .fixed64(let v): writer.appendFixed64(field: field.number, v)
+                default:
+                    let inner = try field.value.slice(field: field.number)
+                    writer.appendBytes(field: field.number, try nested[field.number].map { try $0(inner) } ?? Array(inner))
+                }
+            }
+            return writer.bytes
+        }
+        let sending = { (b: ArraySlice<UInt8>) in try rewrite(b, keep: { $0 != 4 }, nested: [:]) }
+        let state = { (b: ArraySlice<UInt8>) in try rewrite(b, keep: { _ in true }, nested: [6: sending]) }
+        return [record[0]] + (try rewrite(record.dropFirst(), keep: { _ in true }, nested: [1: state]))
+    }
+
     @Test("corrupt records are refused with corruptRecord", arguments: [
         [] as [UInt8], [0x01, 0x0a, 0x05, 0x08], [0x01, 0x0a, 0x02, 0x08, 0x09],
     ])

@@ -150,6 +150,30 @@ func steadyState() async throws -> (SessionRecord, SessionRecord) {
     rows.append(row("setup", "crosswire", try await timed(20) { _ = try await setup(p100) }))
     let (_, _, record) = try await setup(p100)
     rows.append(Row(scenario: "record_bytes_setup", engine: "crosswire", ns: 0, min: 0, max: 0, bytes: record.serialized.count))
+    let recordBytes = record.serialized
+    var sink = 0
+    rows.append(row("record_serialize_setup", "crosswire", try await timed(20000) { sink &+= record.serialized.count }))
+    rows.append(row("record_parse_setup", "crosswire", try await timed(20000) { sink &+= try SessionRecord(serialized: recordBytes).archived.count }))
+    precondition(sink >= 0)
+    // What a store that persists every message pays: parse, step, serialize, per message.
+    do {
+        let (alice, bob) = try await steadyState()
+        var aliceBytes = alice.serialized, bobBytes = bob.serialized
+        var sent: [SignalMessage] = []
+        rows.append(row("encrypt_100_persisted", "crosswire", try await timed(2000) {
+            var record = try SessionRecord(serialized: aliceBytes)
+            guard case .signal(let m) = try record.encrypt(p100) else { fatalError("expected a SignalMessage") }
+            sent.append(m)
+            aliceBytes = record.serialized
+        }))
+        var next = 0
+        rows.append(row("decrypt_100_persisted", "crosswire", try await timed(2000) {
+            var record = try SessionRecord(serialized: bobBytes)
+            _ = try record.decrypt(sent[next])
+            next += 1
+            bobBytes = record.serialized
+        }))
+    }
     for (name, payload) in [("100", p100), ("1k", p1k)] {
         var (alice, bob) = try await steadyState()
         var messages: [SignalMessage] = []
@@ -331,6 +355,7 @@ do {
 
 let scenarios = ["setup", "encrypt_100", "decrypt_100", "encrypt_1k", "decrypt_1k", "pingpong", "group_encrypt_100",
                  "group_decrypt_100", "ooo_decrypt", "record_bytes_setup", "wire_bytes_100",
+                 "record_serialize_setup", "record_parse_setup", "encrypt_100_persisted", "decrypt_100_persisted",
                  "encrypt_100_store", "decrypt_100_store", "encrypt_100_sqlite", "decrypt_100_sqlite",
                  "encrypt_100_sqlite_normal", "decrypt_100_sqlite_normal", "sqlite_commit_full", "sqlite_commit_normal"]
 if jsonOutput {

@@ -24,6 +24,7 @@ extension SessionState {
         sending.appendSecret(field: 1, sendingChain.ratchetKeyPair.privateKey.rawRepresentation)
         sending.appendSecret(field: 2, sendingChain.chainKey.key)
         if sendingChain.chainKey.index != 0 { sending.appendUInt(field: 3, UInt64(sendingChain.chainKey.index)) }
+        sending.appendBytes(field: 4, sendingChain.ratchetKeyPair.publicKey.rawRepresentation)
         writer.appendMessage(field: 6, &sending)
         for chain in receivingChains {
             var receiving = ProtobufWriter(reservingCapacity: 96 + chain.skipped.packedCount)
@@ -124,17 +125,30 @@ extension SessionState {
     }
 
     private static func decodeSending(_ bytes: ArraySlice<UInt8>) throws(RecordError) -> SendingChain {
-        var privateKey: ECPrivateKey?, chainKey: SymmetricKey256?, index: UInt32 = 0
+        var privateBytes: ArraySlice<UInt8>?, chainKey: SymmetricKey256?, index: UInt32 = 0, publicKey: ECPublicKey?
         try RecordError.fields(of: bytes, in: Self.recordName) { field in
             switch field.number {
-            case 1: privateKey = try ECPrivateKey(rawRepresentation: try field.value.slice(field: 1, count: 32))
+            case 1: privateBytes = try field.value.slice(field: 1, count: 32)
             case 2: chainKey = try field.value.secretKey(field: 2)
             case 3: index = try field.value.uint32(field: 3)
+            case 4: publicKey = try ECPublicKey(rawRepresentation: try field.value.slice(field: 4, count: 32))
             default: break
             }
         }
-        guard let privateKey, let chainKey else { throw RecordError(corrupt: Self.recordName, "sending chain lacks a key") }
-        return SendingChain(ratchetKeyPair: ECKeyPair(privateKey: privateKey), chainKey: ChainKey(chainKey, index: index))
+        guard let privateBytes, let chainKey else { throw RecordError(corrupt: Self.recordName, "sending chain lacks a key") }
+        let pair: ECKeyPair
+        do {
+            // The stored public key saves a scalar multiplication per parse; records written before
+            // field 4 derive it.
+            if let publicKey {
+                pair = ECKeyPair(privateKey: try ECPrivateKey(restoring: privateBytes), storedPublicKey: publicKey)
+            } else {
+                pair = ECKeyPair(privateKey: try ECPrivateKey(rawRepresentation: privateBytes))
+            }
+        } catch {
+            throw RecordError(corrupt: Self.recordName, "sending ratchet key: \(error.reason)", underlying: error)
+        }
+        return SendingChain(ratchetKeyPair: pair, chainKey: ChainKey(chainKey, index: index))
     }
 
     private static func decodeReceiving(_ bytes: ArraySlice<UInt8>) throws(RecordError) -> ReceivingChain {

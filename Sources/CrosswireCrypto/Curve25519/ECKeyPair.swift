@@ -11,6 +11,14 @@ public struct ECKeyPair: Sendable {
         self.publicKey = privateKey.publicKey
     }
 
+    /// A pair whose public half was stored beside the private one (a session record's sending ratchet
+    /// key): no derivation, so parsing a record costs no scalar multiplication. The caller vouches that
+    /// they match; records are authenticated where they are kept.
+    package init(privateKey: ECPrivateKey, storedPublicKey: ECPublicKey) {
+        self.privateKey = privateKey
+        self.publicKey = storedPublicKey
+    }
+
     /// A fresh pair; pass `SeededEntropy` only in tests and vector generation.
     public static func generate(using entropy: some EntropySource = SystemEntropy()) -> ECKeyPair {
         ECKeyPair(privateKey: .generate(using: entropy))
