@@ -63,6 +63,37 @@ func storePair<Store: SignalProtocolStore>(_ alice: Store, _ bob: Store, _ bobBu
     return (toBob, toAlice)
 }
 
+/// `timed`, with the loop and `body` on the main actor.
+@MainActor func timedOnMain(_ batch: Int, _ body: @MainActor () async throws -> Void) async rethrows -> (Double, Double, Double) {
+    var samples: [Double] = []
+    for rep in 0...reps {
+        let start = now()
+        for _ in 0..<batch { try await body() }
+        if rep > 0 { samples.append(Double(now() - start) / Double(batch)) }
+    }
+    samples.sort()
+    return (samples[samples.count / 2], samples.first!, samples.last!)
+}
+
+/// The `_store` rows called from the main actor, as a UI app's code would call them: each call hops off
+/// the main actor to the cipher, to the store's actor and back.
+@MainActor func mainActorRows() async throws -> [Row] {
+    let payload = [UInt8](repeating: 0x61, count: 100)
+    let memory = { InMemorySignalProtocolStore(identity: IdentityKeyPair.generate(), registrationID: RegistrationID.generate()) }
+    let alice = memory(), bob = memory()
+    _ = try await DeviceMaintenance(store: bob, policy: PreKeyPolicy(oneTimeMinimum: 1, oneTimeBatch: 1, postQuantum: false)).run()
+    let (toBob, toAlice) = try await storePair(alice, bob, try await DeviceMaintenance(store: bob).bundle(deviceID: DeviceID(1)))
+    var messages: [CiphertextMessage] = []
+    var rows = [row("encrypt_100_store_main", "crosswire", try await timedOnMain(2000) { messages.append(try await toBob.encrypt(payload)) })]
+    var index = 0
+    rows.append(row("decrypt_100_store_main", "crosswire", try await timedOnMain(2000) {
+        let message = messages[index]
+        index += 1
+        _ = try await toAlice.decrypt(message.serialized, kind: message.kind)
+    }))
+    return rows
+}
+
 /// encrypt/decrypt of 100 B committed through a store: the in-memory one, and SQLite at FULL and NORMAL
 /// durability, with the cost of a bare one-row commit beside them (what dominates on disk).
 func storeRows() async throws -> [Row] {
@@ -344,6 +375,7 @@ all += try await Task.detached(operation: crosswireRows).value
 all += try await Task.detached(operation: floorRows).value
 do {
     all += try await storeRows()
+    all += try await mainActorRows()
 } catch {
     print("store rows not measured: \(error)")
 }
@@ -356,7 +388,7 @@ do {
 let scenarios = ["setup", "encrypt_100", "decrypt_100", "encrypt_1k", "decrypt_1k", "pingpong", "group_encrypt_100",
                  "group_decrypt_100", "ooo_decrypt", "record_bytes_setup", "wire_bytes_100",
                  "record_serialize_setup", "record_parse_setup", "encrypt_100_persisted", "decrypt_100_persisted",
-                 "encrypt_100_store", "decrypt_100_store", "encrypt_100_sqlite", "decrypt_100_sqlite",
+                 "encrypt_100_store", "decrypt_100_store", "encrypt_100_store_main", "decrypt_100_store_main", "encrypt_100_sqlite", "decrypt_100_sqlite",
                  "encrypt_100_sqlite_normal", "decrypt_100_sqlite_normal", "sqlite_commit_full", "sqlite_commit_normal"]
 if jsonOutput {
     for r in all {

@@ -22,7 +22,7 @@ public struct GroupCipher<Store: SignalProtocolStore>: Sendable {
 
     /// Our distribution message for `groupID`, creating our sender key on first use. For a group we
     /// already send in it carries the *current* iteration, so a late joiner reads only what follows.
-    public func distributionMessage(for groupID: [UInt8], layout: SenderKeyLayout = .legacy) async throws(GroupError) -> SenderKeyDistributionMessage {
+    nonisolated(nonsending) public func distributionMessage(for groupID: [UInt8], layout: SenderKeyLayout = .legacy) async throws(GroupError) -> SenderKeyDistributionMessage {
         let name = SenderKeyName(groupID: groupID, sender: localAddress)
         if layout == .distributionUUID, groupID.count != 16 {
             throw GroupError(.invalidArgument, "a distribution-UUID group id is 16 bytes, got \(groupID.count)").about(localAddress)
@@ -46,7 +46,7 @@ public struct GroupCipher<Store: SignalProtocolStore>: Sendable {
     }
 
     /// Stores a member's sender key from their distribution message (layout: the group's).
-    public func process(_ bytes: [UInt8], from sender: ProtocolAddress, groupID: [UInt8], layout: SenderKeyLayout = .legacy) async throws(GroupError) {
+    nonisolated(nonsending) public func process(_ bytes: [UInt8], from sender: ProtocolAddress, groupID: [UInt8], layout: SenderKeyLayout = .legacy) async throws(GroupError) {
         let message: SenderKeyDistributionMessage
         do {
             message = try GroupError.decode("distribution message") { try SenderKeyDistributionMessage(serialized: bytes, layout: layout) }
@@ -74,7 +74,7 @@ public struct GroupCipher<Store: SignalProtocolStore>: Sendable {
 
     /// One signed ciphertext for every member of `groupID`, on our newest chain, which advances. Throws
     /// `noSenderKey` until `distributionMessage(for:layout:)` has created our sender key.
-    public func encrypt(_ plaintext: [UInt8], groupID: [UInt8]) async throws(GroupError) -> SenderKeyMessage {
+    nonisolated(nonsending) public func encrypt(_ plaintext: [UInt8], groupID: [UInt8]) async throws(GroupError) -> SenderKeyMessage {
         let name = SenderKeyName(groupID: groupID, sender: localAddress)
         let entropy = entropy
         return try await inTransaction(name) { (transaction: inout Store.Transaction) throws(GroupError) in
@@ -110,7 +110,7 @@ public struct GroupCipher<Store: SignalProtocolStore>: Sendable {
 
     /// Verifies and decrypts `sender`'s group message in the layout of the group's record; the record is
     /// saved only when the message decrypted.
-    public func decrypt(_ bytes: [UInt8], from sender: ProtocolAddress, groupID: [UInt8]) async throws(GroupError) -> [UInt8] {
+    nonisolated(nonsending) public func decrypt(_ bytes: [UInt8], from sender: ProtocolAddress, groupID: [UInt8]) async throws(GroupError) -> [UInt8] {
         let name = SenderKeyName(groupID: groupID, sender: sender)
         return try await inTransaction(name) { (transaction: inout Store.Transaction) throws(GroupError) in
             guard var record = try Self.load(name, transaction), !record.isEmpty else {
@@ -187,7 +187,7 @@ public struct GroupCipher<Store: SignalProtocolStore>: Sendable {
     }
 
     /// Runs `body` as one store transaction on `name`; every error names the sender.
-    private func inTransaction<Result: Sendable>(
+    nonisolated(nonsending) private func inTransaction<Result: Sendable>(
         _ name: SenderKeyName, _ body: @escaping @Sendable (inout Store.Transaction) throws(GroupError) -> Result
     ) async throws(GroupError) -> Result {
         do {

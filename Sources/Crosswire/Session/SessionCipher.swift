@@ -34,7 +34,7 @@ public struct SessionCipher<Store: SignalProtocolStore>: Sendable {
 
     /// Starts a session from the peer's bundle (initiator side of X3DH). The bundle's signature was
     /// checked when it was built; the identity must be trusted for sending.
-    public func process(_ bundle: PreKeyBundle) async throws(SessionError) {
+    nonisolated(nonsending) public func process(_ bundle: PreKeyBundle) async throws(SessionError) {
         try await inTransaction { (transaction: inout Store.Transaction) throws in try processBundle(bundle, in: &transaction) }
     }
 
@@ -43,14 +43,14 @@ public struct SessionCipher<Store: SignalProtocolStore>: Sendable {
     /// replied. Throws `noSession` before `process(_:)` or a first received message, or once a session
     /// we started went unanswered longer than `policy.maxUnacknowledgedSessionAge`; `untrustedIdentity`
     /// if the peer's key is no longer trusted.
-    public func encrypt(_ plaintext: [UInt8]) async throws(SessionError) -> CiphertextMessage {
+    nonisolated(nonsending) public func encrypt(_ plaintext: [UInt8]) async throws(SessionError) -> CiphertextMessage {
         try await inTransaction { (transaction: inout Store.Transaction) throws in try encryptMessage(plaintext, in: &transaction) }
     }
 
     /// Encrypts and runs `body` in the same transaction, before it commits: what `body` writes (the
     /// ciphertext in an app's outbox table) commits with the chain step, so a crash keeps both or
     /// neither and an acknowledged send is never lost nor re-encrypted under a used counter.
-    public func encrypt<Result: Sendable>(
+    nonisolated(nonsending) public func encrypt<Result: Sendable>(
         _ plaintext: [UInt8], then body: @escaping @Sendable (inout Store.Transaction, CiphertextMessage) throws -> Result
     ) async throws(SessionError) -> Result {
         try await inTransaction { (transaction: inout Store.Transaction) throws in
@@ -60,7 +60,7 @@ public struct SessionCipher<Store: SignalProtocolStore>: Sendable {
     }
 
     /// Decrypts a message of either kind, as the transport labelled it.
-    public func decrypt(_ bytes: [UInt8], kind: MessageKind) async throws(SessionError) -> [UInt8] {
+    nonisolated(nonsending) public func decrypt(_ bytes: [UInt8], kind: MessageKind) async throws(SessionError) -> [UInt8] {
         try await decrypt(bytes, kind: kind) { _, message in message.plaintext }
     }
 
@@ -68,7 +68,7 @@ public struct SessionCipher<Store: SignalProtocolStore>: Sendable {
     /// what `body` writes through the transaction (the message, in an app's own tables) commits with the
     /// ratchet step, and if `body` throws neither does. This is how receive-then-store becomes exactly
     /// once: a crash either keeps both or neither, and a retried message is a `duplicateMessage`.
-    public func decrypt<Result: Sendable>(
+    nonisolated(nonsending) public func decrypt<Result: Sendable>(
         _ bytes: [UInt8], kind: MessageKind,
         then body: @escaping @Sendable (inout Store.Transaction, DecryptedMessage) throws -> Result
     ) async throws(SessionError) -> Result {
@@ -87,12 +87,12 @@ public struct SessionCipher<Store: SignalProtocolStore>: Sendable {
 
     /// Decrypts a decoded SignalMessage with the current session, then each archived one (trial
     /// decryption); the one that decrypts becomes current.
-    public func decrypt(_ message: SignalMessage) async throws(SessionError) -> [UInt8] {
+    nonisolated(nonsending) public func decrypt(_ message: SignalMessage) async throws(SessionError) -> [UInt8] {
         try await decrypt(message) { _, message in message.plaintext }
     }
 
     /// Decrypts a SignalMessage as above, with the app's own writes in the same transaction.
-    public func decrypt<Result: Sendable>(
+    nonisolated(nonsending) public func decrypt<Result: Sendable>(
         _ message: SignalMessage, then body: @escaping @Sendable (inout Store.Transaction, DecryptedMessage) throws -> Result
     ) async throws(SessionError) -> Result {
         try await inTransaction { (transaction: inout Store.Transaction) throws in
@@ -103,12 +103,12 @@ public struct SessionCipher<Store: SignalProtocolStore>: Sendable {
 
     /// The responder side: builds (or finds) the session the message starts, then decrypts its inner
     /// message with that session; the one-time prekey is removed in the same transaction.
-    public func decrypt(_ message: PreKeySignalMessage) async throws(SessionError) -> [UInt8] {
+    nonisolated(nonsending) public func decrypt(_ message: PreKeySignalMessage) async throws(SessionError) -> [UInt8] {
         try await decrypt(message) { _, message in message.plaintext }
     }
 
     /// Decrypts a PreKeySignalMessage as above, with the app's own writes in the same transaction.
-    public func decrypt<Result: Sendable>(
+    nonisolated(nonsending) public func decrypt<Result: Sendable>(
         _ message: PreKeySignalMessage, then body: @escaping @Sendable (inout Store.Transaction, DecryptedMessage) throws -> Result
     ) async throws(SessionError) -> Result {
         try await inTransaction { (transaction: inout Store.Transaction) throws in
@@ -273,7 +273,7 @@ public struct SessionCipher<Store: SignalProtocolStore>: Sendable {
 
     /// Runs `body` as one store transaction on this address; the store's own failures (opening,
     /// committing) become `storeFailure`, and every error names the address.
-    private func inTransaction<Result: Sendable>(
+    nonisolated(nonsending) private func inTransaction<Result: Sendable>(
         _ body: @escaping @Sendable (inout Store.Transaction) throws -> Result
     ) async throws(SessionError) -> Result {
         do {
