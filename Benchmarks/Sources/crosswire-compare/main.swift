@@ -10,11 +10,16 @@ import Foundation
 // crosswire-compare: the same scenarios on Crosswire, libsignal-protocol-c and libolm (the C program
 // engines/crosswire-engines, built with make), and on the primitive floor: the primitive calls the
 // operation must make, with the fastest providers measured on this machine, and no protocol logic.
-// Usage: swift run -c release crosswire-compare [--json] [--reps N]
+// Usage: swift run -c release crosswire-compare [--json] [--reps N] [--rounds N]
+//
+// Engines are interleaved round by round (Crosswire, floor, stores, peer engines; again …), and each
+// ratio is the median of the per-round ratios with their spread: on a noisy VM the machine's speed
+// drifts between rounds, and a ratio taken within one round cancels most of it.
 
 let arguments = CommandLine.arguments
 let jsonOutput = arguments.contains("--json")
-let reps = arguments.firstIndex(of: "--reps").flatMap { Int(arguments[$0 + 1]) } ?? 7
+let reps = arguments.firstIndex(of: "--reps").flatMap { Int(arguments[$0 + 1]) } ?? 3
+let rounds = max(1, arguments.firstIndex(of: "--rounds").flatMap { Int(arguments[$0 + 1]) } ?? 5)
 cw_init()
 
 struct Row: Sendable {
@@ -370,19 +375,49 @@ func engineRows() throws -> [Row] {
 
 // MARK: Report
 
-var all: [Row] = []
-all += try await Task.detached(operation: crosswireRows).value
-all += try await Task.detached(operation: floorRows).value
-do {
-    all += try await storeRows()
-    all += try await mainActorRows()
-} catch {
-    print("store rows not measured: \(error)")
+var perRound: [[Row]] = []
+var storeFailure: String?, engineFailure: String?
+for _ in 0..<rounds {
+    var round: [Row] = []
+    round += try await Task.detached(operation: crosswireRows).value
+    round += try await Task.detached(operation: floorRows).value
+    do {
+        round += try await storeRows()
+        round += try await mainActorRows()
+    } catch {
+        storeFailure = "\(error)"
+    }
+    if engineFailure == nil {
+        do {
+            round += try engineRows()
+        } catch {
+            engineFailure = "\(error)"
+        }
+    }
+    perRound.append(round)
 }
-do {
-    all += try engineRows()
-} catch {
-    print("peer engines not measured: \(error)")
+if let storeFailure { print("store rows not measured: \(storeFailure)") }
+if let engineFailure { print("peer engines not measured: \(engineFailure)") }
+
+func median(_ values: [Double]) -> Double { values.sorted()[values.count / 2] }
+
+/// One row per (scenario, engine): the median over rounds, the extremes of all repetitions.
+let all: [Row] = perRound[0].map { first in
+    let same = perRound.compactMap { $0.first { $0.scenario == first.scenario && $0.engine == first.engine } }
+    return Row(scenario: first.scenario, engine: first.engine, ns: median(same.map(\.ns)),
+               min: same.map(\.min).min() ?? first.min, max: same.map(\.max).max() ?? first.max, bytes: first.bytes, note: first.note)
+}
+
+/// `a / b` per round for one scenario: median, min, max (nil when either engine is missing).
+@MainActor func roundRatio(_ scenario: String, _ a: String, _ b: String) -> (Double, Double, Double)? {
+    let ratios: [Double] = perRound.compactMap { round in
+        guard let x = round.first(where: { $0.scenario == scenario && $0.engine == a }),
+              let y = round.first(where: { $0.scenario == scenario && $0.engine == b }) else { return nil }
+        let num = x.bytes.map(Double.init) ?? x.ns, den = y.bytes.map(Double.init) ?? y.ns
+        return den > 0 ? num / den : nil
+    }
+    guard !ratios.isEmpty else { return nil }
+    return (median(ratios), ratios.min()!, ratios.max()!)
 }
 
 let scenarios = ["setup", "encrypt_100", "decrypt_100", "encrypt_1k", "decrypt_1k", "pingpong", "group_encrypt_100",
@@ -395,6 +430,17 @@ if jsonOutput {
         var fields = "\"scenario\":\"\(r.scenario)\",\"engine\":\"\(r.engine)\",\"ns_per_op\":\(Int(r.ns)),\"min_ns\":\(Int(r.min)),\"max_ns\":\(Int(r.max))"
         if let bytes = r.bytes { fields += ",\"bytes\":\(bytes)" }
         if let note = r.note { fields += ",\"note\":\"\(note)\"" }
+        if r.engine == "crosswire" {
+            for (other, key) in [("floor", "floor"), ("libsignal-c", "libsignal_c"), ("libolm", "libolm")] {
+                let ratio = other == "floor" ? roundRatio(r.scenario, "crosswire", other) : roundRatio(r.scenario, other, "crosswire")
+                if let (med, lo, hi) = ratio {
+                    let name = other == "floor" ? "ratio_to_floor" : "ratio_\(key)_to_crosswire"
+                    fields += ",\"\(name)\":" + String(format: "%.3f", med) + ",\"\(name)_min\":" + String(format: "%.3f", lo)
+                        + ",\"\(name)_max\":" + String(format: "%.3f", hi)
+                }
+            }
+            fields += ",\"rounds\":\(rounds)"
+        }
         print("{\(fields)}")
     }
 } else {
@@ -403,21 +449,21 @@ if jsonOutput {
         if let bytes = r.bytes { return "\(bytes) B" }
         return r.ns >= 100_000 ? String(format: "%.0f µs", r.ns / 1000) : String(format: "%.2f µs", r.ns / 1000)
     }
-    func ratio(_ a: Row?, _ b: Row?) -> String {
-        guard let a, let b else { return "-" }
-        let x = a.bytes.map(Double.init) ?? a.ns, y = b.bytes.map(Double.init) ?? b.ns
-        return y > 0 ? String(format: "%.2f×", x / y) : "-"
+    func ratio(_ scenario: String, _ a: String, _ b: String) -> String {
+        guard let (med, lo, hi) = roundRatio(scenario, a, b) else { return "-" }
+        return rounds > 1 ? String(format: "%.2f× (%.2f–%.2f)", med, lo, hi) : String(format: "%.2f×", med)
     }
     print(pad("scenario", 20) + pad("crosswire", 12, right: true) + pad("floor", 12, right: true) + pad("libsignal-c", 13, right: true)
-          + pad("libolm", 12, right: true) + pad("cw/floor", 10, right: true) + pad("sig-c/cw", 10, right: true) + pad("olm/cw", 9, right: true)
+          + pad("libolm", 12, right: true) + pad("cw/floor", 22, right: true) + pad("sig-c/cw", 22, right: true) + pad("olm/cw", 22, right: true)
           + "  spread (crosswire)")
     for scenario in scenarios {
         func find(_ engine: String) -> Row? { all.first { $0.scenario == scenario && $0.engine == engine } }
         let cw = find("crosswire"), fl = find("floor"), sc = find("libsignal-c"), ol = find("libolm")
         let spread = cw.map { $0.bytes == nil ? String(format: "%.2f–%.2f µs", $0.min / 1000, $0.max / 1000) : "" } ?? ""
         print(pad(scenario, 20) + pad(cell(cw), 12, right: true) + pad(cell(fl), 12, right: true) + pad(cell(sc), 13, right: true)
-              + pad(cell(ol), 12, right: true) + pad(ratio(cw, fl), 10, right: true) + pad(ratio(sc, cw), 10, right: true)
-              + pad(ratio(ol, cw), 9, right: true) + "  " + spread)
+              + pad(cell(ol), 12, right: true) + pad(ratio(scenario, "crosswire", "floor"), 22, right: true)
+              + pad(ratio(scenario, "libsignal-c", "crosswire"), 22, right: true)
+              + pad(ratio(scenario, "libolm", "crosswire"), 22, right: true) + "  " + spread)
     }
     for r in all where r.note != nil { print("note [\(r.engine) \(r.scenario)]: \(r.note!)") }
 }
