@@ -33,7 +33,8 @@ struct Row: Sendable {
 }
 
 /// Median/min/max of `reps` repetitions of `batch` operations (after one warm-up repetition).
-func timed(_ batch: Int, _ body: () async throws -> Void) async rethrows -> (Double, Double, Double) {
+/// Runs on the caller's isolation, so the main-actor rows time calls made from the main actor.
+func timed(_ batch: Int, isolation: isolated (any Actor)? = #isolation, _ body: () async throws -> Void) async rethrows -> (Double, Double, Double) {
     var samples: [Double] = []
     for rep in 0...reps {
         let start = now()
@@ -68,18 +69,6 @@ func storePair<Store: SignalProtocolStore>(_ alice: Store, _ bob: Store, _ bobBu
     return (toBob, toAlice)
 }
 
-/// `timed`, with the loop and `body` on the main actor.
-@MainActor func timedOnMain(_ batch: Int, _ body: @MainActor () async throws -> Void) async rethrows -> (Double, Double, Double) {
-    var samples: [Double] = []
-    for rep in 0...reps {
-        let start = now()
-        for _ in 0..<batch { try await body() }
-        if rep > 0 { samples.append(Double(now() - start) / Double(batch)) }
-    }
-    samples.sort()
-    return (samples[samples.count / 2], samples.first!, samples.last!)
-}
-
 /// The `_store` rows called from the main actor, as a UI app's code would call them: each call hops off
 /// the main actor to the cipher, to the store's actor and back.
 @MainActor func mainActorRows() async throws -> [Row] {
@@ -89,9 +78,9 @@ func storePair<Store: SignalProtocolStore>(_ alice: Store, _ bob: Store, _ bobBu
     _ = try await DeviceMaintenance(store: bob, policy: PreKeyPolicy(oneTimeMinimum: 1, oneTimeBatch: 1, postQuantum: false)).run()
     let (toBob, toAlice) = try await storePair(alice, bob, try await DeviceMaintenance(store: bob).bundle(deviceID: DeviceID(1)))
     var messages: [CiphertextMessage] = []
-    var rows = [row("encrypt_100_store_main", "crosswire", try await timedOnMain(2000) { messages.append(try await toBob.encrypt(payload)) })]
+    var rows = [row("encrypt_100_store_main", "crosswire", try await timed(2000) { messages.append(try await toBob.encrypt(payload)) })]
     var index = 0
-    rows.append(row("decrypt_100_store_main", "crosswire", try await timedOnMain(2000) {
+    rows.append(row("decrypt_100_store_main", "crosswire", try await timed(2000) {
         let message = messages[index]
         index += 1
         _ = try await toAlice.decrypt(message.serialized, kind: message.kind)
