@@ -47,6 +47,15 @@ let package = Package(
             swiftSettings: [.unsafeFlags(["-Ounchecked"])]
         ),
         .executableTarget(
+            name: "crosswire-profile",
+            dependencies: [
+                "BenchmarkSupport",
+                .product(name: "Crosswire", package: "Crosswire"),
+                .product(name: "CrosswireWire", package: "Crosswire"),
+            ],
+            swiftSettings: [.unsafeFlags(["-Ounchecked"])]
+        ),
+        .executableTarget(
             name: "crosswire-forgery",
             dependencies: [
                 "BenchmarkSupport",

@@ -22,6 +22,26 @@ public struct ProtobufWriter: Sendable {
         bytes.reserveCapacity(capacity)
     }
 
+    /// Bytes of `value` as a varint: 1…10.
+    @inline(__always)
+    public static func varintCount(_ value: UInt64) -> Int {
+        value == 0 ? 1 : (70 - value.leadingZeroBitCount) / 7
+    }
+
+    /// Bytes of the key of field `number`.
+    @inline(__always)
+    public static func keyCount(field number: Int) -> Int { varintCount(UInt64(number) << 3) }
+
+    /// Bytes of field `number` holding a varint `value`.
+    @inline(__always)
+    public static func uintFieldCount(field number: Int, _ value: UInt64) -> Int { keyCount(field: number) + varintCount(value) }
+
+    /// Bytes of length-delimited field `number` with `count` bytes of payload.
+    @inline(__always)
+    public static func bytesFieldCount(field number: Int, count: Int) -> Int {
+        keyCount(field: number) + varintCount(UInt64(count)) + count
+    }
+
     /// A bare varint (no field key), at most 10 bytes.
     public mutating func appendVarint(_ value: UInt64) {
         var v = value

@@ -30,28 +30,42 @@ struct Row: Sendable {
     let max: Double
     var bytes: Int? = nil
     var note: String? = nil
+    /// Heap allocations per operation (malloc and friends, counted over the measured repetitions).
+    var allocs: Double? = nil
 }
 
 /// Median/min/max of `reps` repetitions of `batch` operations (after one warm-up repetition).
 /// Runs on the caller's isolation, so the main-actor rows time calls made from the main actor.
-func timed(_ batch: Int, isolation: isolated (any Actor)? = #isolation, _ body: () async throws -> Void) async rethrows -> (Double, Double, Double) {
+func timed(_ batch: Int, isolation: isolated (any Actor)? = #isolation, _ body: () async throws -> Void) async rethrows -> Timing {
     var samples: [Double] = []
+    var allocations: UInt64 = 0
     for rep in 0...reps {
+        let allocationsBefore = cw_alloc_count()
         let start = now()
         for _ in 0..<batch { try await body() }
-        if rep > 0 { samples.append(Double(now() - start) / Double(batch)) }
+        let elapsed = now() - start
+        if rep > 0 {
+            samples.append(Double(elapsed) / Double(batch))
+            allocations += cw_alloc_count() - allocationsBefore
+        }
     }
     samples.sort()
-    return (samples[samples.count / 2], samples.first!, samples.last!)
+    return Timing(median: samples[samples.count / 2], min: samples.first!, max: samples.last!,
+                  allocs: Double(allocations) / Double(batch * reps))
+}
+
+/// One scenario's repetitions: median, extremes, and allocations per operation.
+struct Timing {
+    let median: Double, min: Double, max: Double, allocs: Double
 }
 
 extension Row {
     /// Ping-pong measures a round trip (two messages); the scenario reports per message.
-    var halvedPerMessage: Row { Row(scenario: scenario, engine: engine, ns: ns / 2, min: min / 2, max: max / 2) }
+    var halvedPerMessage: Row { Row(scenario: scenario, engine: engine, ns: ns / 2, min: min / 2, max: max / 2, allocs: allocs.map { $0 / 2 }) }
 }
 
-func row(_ scenario: String, _ engine: String, _ t: (Double, Double, Double)) -> Row {
-    Row(scenario: scenario, engine: engine, ns: t.0, min: t.1, max: t.2)
+func row(_ scenario: String, _ engine: String, _ t: Timing) -> Row {
+    Row(scenario: scenario, engine: engine, ns: t.median, min: t.min, max: t.max, allocs: t.allocs)
 }
 
 // MARK: Through the stores
@@ -201,10 +215,18 @@ func steadyState() async throws -> (SessionRecord, SessionRecord) {
     }
     for (name, payload) in [("100", p100), ("1k", p1k)] {
         var (alice, bob) = try await steadyState()
+        // The messages Bob decrypts are made first, untimed; the timed encryptions follow on the same
+        // chain, each message living until the next, as when it is handed to the network (keeping every
+        // timed one alive would time fresh pages, not the engine).
         var messages: [SignalMessage] = []
-        rows.append(row("encrypt_\(name)", "crosswire", try await timed(2000) {
+        for _ in 0..<(2000 * (reps + 1)) {
             guard case .signal(let m) = try alice.encrypt(payload) else { fatalError("expected a SignalMessage") }
             messages.append(m)
+        }
+        var last: SignalMessage?
+        rows.append(row("encrypt_\(name)", "crosswire", try await timed(2000) {
+            guard case .signal(let m) = try alice.encrypt(payload) else { fatalError("expected a SignalMessage") }
+            last = m
         }))
         if name == "100" {
             rows.append(Row(scenario: "wire_bytes_100", engine: "crosswire", ns: 0, min: 0, max: 0, bytes: messages[0].serialized.count))
@@ -394,7 +416,8 @@ func median(_ values: [Double]) -> Double { values.sorted()[values.count / 2] }
 let all: [Row] = perRound[0].map { first in
     let same = perRound.compactMap { $0.first { $0.scenario == first.scenario && $0.engine == first.engine } }
     return Row(scenario: first.scenario, engine: first.engine, ns: median(same.map(\.ns)),
-               min: same.map(\.min).min() ?? first.min, max: same.map(\.max).max() ?? first.max, bytes: first.bytes, note: first.note)
+               min: same.map(\.min).min() ?? first.min, max: same.map(\.max).max() ?? first.max, bytes: first.bytes, note: first.note,
+               allocs: first.allocs.map { _ in median(same.compactMap(\.allocs)) })
 }
 
 /// `a / b` per round for one scenario: median, min, max (nil when either engine is missing).
@@ -419,6 +442,7 @@ if jsonOutput {
         var fields = "\"scenario\":\"\(r.scenario)\",\"engine\":\"\(r.engine)\",\"ns_per_op\":\(Int(r.ns)),\"min_ns\":\(Int(r.min)),\"max_ns\":\(Int(r.max))"
         if let bytes = r.bytes { fields += ",\"bytes\":\(bytes)" }
         if let note = r.note { fields += ",\"note\":\"\(note)\"" }
+        if let allocs = r.allocs { fields += ",\"allocs_per_op\":" + String(format: "%.2f", allocs) }
         if r.engine == "crosswire" {
             for (other, key) in [("floor", "floor"), ("libsignal-c", "libsignal_c"), ("libolm", "libolm")] {
                 let ratio = other == "floor" ? roundRatio(r.scenario, "crosswire", other) : roundRatio(r.scenario, other, "crosswire")
@@ -444,7 +468,7 @@ if jsonOutput {
     }
     print(pad("scenario", 20) + pad("crosswire", 12, right: true) + pad("floor", 12, right: true) + pad("libsignal-c", 13, right: true)
           + pad("libolm", 12, right: true) + pad("cw/floor", 22, right: true) + pad("sig-c/cw", 22, right: true) + pad("olm/cw", 22, right: true)
-          + "  spread (crosswire)")
+          + pad("allocs", 8, right: true) + "  spread (crosswire)")
     for scenario in scenarios {
         func find(_ engine: String) -> Row? { all.first { $0.scenario == scenario && $0.engine == engine } }
         let cw = find("crosswire"), fl = find("floor"), sc = find("libsignal-c"), ol = find("libolm")
@@ -452,7 +476,8 @@ if jsonOutput {
         print(pad(scenario, 20) + pad(cell(cw), 12, right: true) + pad(cell(fl), 12, right: true) + pad(cell(sc), 13, right: true)
               + pad(cell(ol), 12, right: true) + pad(ratio(scenario, "crosswire", "floor"), 22, right: true)
               + pad(ratio(scenario, "libsignal-c", "crosswire"), 22, right: true)
-              + pad(ratio(scenario, "libolm", "crosswire"), 22, right: true) + "  " + spread)
+              + pad(ratio(scenario, "libolm", "crosswire"), 22, right: true)
+              + pad(cw?.allocs.map { String(format: "%.1f", $0) } ?? "-", 8, right: true) + "  " + spread)
     }
     for r in all where r.note != nil { print("note [\(r.engine) \(r.scenario)]: \(r.note!)") }
 }

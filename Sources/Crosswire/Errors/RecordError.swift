@@ -31,17 +31,18 @@ public struct RecordError: CrosswireError {
     }
 
     /// Runs `body` over each protobuf field of `bytes`, turning codec and key errors into `corruptRecord`.
-    /// A field number outside `repeatable` may appear once: a second occurrence (which protobuf would
-    /// let silently win) is refused, so no two encodings of one record decode alike.
+    /// A field number other than `repeatable` (each record has at most one repeated field) may appear
+    /// once: a second occurrence (which protobuf would let silently win) is refused, so no two encodings
+    /// of one record decode alike.
     static func fields(
-        of bytes: ArraySlice<UInt8>, in record: String, repeatable: Set<Int> = [], _ body: (ProtobufReader.Field) throws -> Void
+        of bytes: ArraySlice<UInt8>, in record: String, repeatable: Int? = nil, _ body: (ProtobufReader.Field) throws -> Void
     ) throws(RecordError) {
         do {
             var reader = ProtobufReader(bytes)
             var seen: UInt64 = 0
             var seenHigh: Set<Int> = []
             while let field = try reader.next() {
-                if !repeatable.contains(field.number) {
+                if field.number != repeatable {
                     let first = field.number < 64 ? seen & (1 << UInt64(field.number)) == 0 : seenHigh.insert(field.number).inserted
                     guard first else { throw RecordError(corrupt: record, "field \(field.number) appears twice") }
                     if field.number < 64 { seen |= 1 << UInt64(field.number) }

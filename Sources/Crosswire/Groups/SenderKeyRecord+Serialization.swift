@@ -54,7 +54,7 @@ extension SenderKeyRecord {
             throw RecordError(.unknownFormat, "sender key record format \(format) is not \(Self.formatVersion)")
         }
         var layout: SenderKeyLayout?, distributionID: [UInt8] = [], states: [State] = []
-        try RecordError.fields(of: bytes[1...], in: Self.recordName, repeatable: [3]) { field in
+        try RecordError.fields(of: bytes[1...], in: Self.recordName, repeatable: 3) { field in
             switch field.number {
             case 1:
                 switch try field.value.uint32(field: 1) {

@@ -5,19 +5,18 @@ import CrosswireWire
 public struct IdentityKey: Sendable, Hashable, CustomStringConvertible {
     /// The Curve25519 key: X3DH agreement and XEdDSA verification of the device's prekeys.
     public let publicKey: ECPublicKey
-    /// `0x05 ‖ u`, kept because every message's MAC covers both identities in this form.
-    public let serialized: [UInt8]
+    /// `0x05 ‖ u`, the form every message's MAC covers. Built on access; the per-message path uses
+    /// `publicKey.withSerializedBytes` instead, so a parsed record keeps no array per identity.
+    public var serialized: [UInt8] { publicKey.serialized }
 
     /// The identity with this public key.
     public init(_ publicKey: ECPublicKey) {
         self.publicKey = publicKey
-        serialized = publicKey.serialized
     }
 
     /// Parses the 33-byte `0x05 ‖ u` form; another length or type byte throws.
     public init(serialized: [UInt8]) throws(CryptoError) {
         publicKey = try ECPublicKey(serialized: serialized)
-        self.serialized = serialized
     }
 
     /// Identities are equal when their public keys are: what trust decisions compare.

@@ -7,21 +7,41 @@ struct ChainKey: Sendable {
     static let messageKeySeedByte: UInt8 = 0x01
     static let nextChainKeyByte: UInt8 = 0x02
 
-    let key: SymmetricKey256
+    private(set) var key: SymmetricKey256
     /// The counter (1:1) or iteration (groups) of the next message key.
-    let index: UInt32
+    private(set) var index: UInt32
 
     init(_ key: SymmetricKey256, index: UInt32) {
         self.key = key
         self.index = index
     }
 
-    /// The message-key seed for `index` and the chain key for `index + 1`.
+    /// The message-key seed for `index` and the chain key for `index + 1`, as new secrets.
     func step() throws(ChainError) -> (seed: SymmetricKey256, next: ChainKey) {
         guard index < UInt32.max else { throw .exhausted }
-        let hmac = HMACKey(key.rawRepresentation)
-        return (SymmetricKey256(exactly: hmac.secretAuthenticationCode(forByte: Self.messageKeySeedByte)),
-                ChainKey(SymmetricKey256(exactly: hmac.secretAuthenticationCode(forByte: Self.nextChainKeyByte)), index: index + 1))
+        var next: SecretBytes?
+        let seed = SecretBytes(count: 32) { seedBytes in
+            next = SecretBytes(count: 32) { nextBytes in key.withUnsafeBytes { Self.step(key: $0, seed: seedBytes, next: nextBytes) } }
+        }
+        return (SymmetricKey256(exactly: seed), ChainKey(SymmetricKey256(exactly: next!), index: index + 1))
+    }
+
+    /// One step on raw bytes, the keyed HMAC state on the stack: the seed into `seed` and the next
+    /// chain key into `next` (32 bytes each, e.g. in a `SecretScratch`). The caller checks `index`.
+    @inline(__always)
+    static func step(key: UnsafeRawBufferPointer, seed: UnsafeMutableRawBufferPointer, next: UnsafeMutableRawBufferPointer) {
+        HMACState.withKey(key) { state in
+            withUnsafeBytes(of: messageKeySeedByte) { state.mac($0, into: seed) }
+            withUnsafeBytes(of: nextChainKeyByte) { state.mac($0, into: next) }
+        }
+    }
+
+    /// Moves to `index + 1` with `next` (from `step(key:seed:next:)`) as the key, rewriting the key's
+    /// buffer in place when no copy of the chain shares it: the steady state allocates nothing.
+    mutating func moveForward(to next: UnsafeRawBufferPointer) {
+        precondition(index < UInt32.max && next.count == 32)
+        key.overwrite { $0.copyMemory(from: next) }
+        index += 1
     }
 
     /// Derives forward to `target` (≥ `index`): the seed at `target`, the chain key after it, and the

@@ -52,6 +52,15 @@ struct SkippedMessageKeys: Sendable {
     /// Bytes of the record form.
     var packedCount: Int { Self.packedEntryCount * seeds.count }
 
+    /// The same into a record buffer sized in advance (`packedCount` bytes of payload).
+    func encode(into out: inout ProtobufCursor, field number: Int) {
+        out.putKeyAndLength(number, packedCount)
+        for counter in seeds.keys.sorted() {
+            withUnsafeBytes(of: counter.littleEndian) { out.putRaw($0) }
+            seeds[counter]!.withUnsafeBytes { out.putRaw($0) }
+        }
+    }
+
     /// Record form, entries in increasing counter order, written straight into `writer` as field
     /// `number` (no intermediate array of seeds).
     func append(to writer: inout ProtobufWriter, field number: Int) {

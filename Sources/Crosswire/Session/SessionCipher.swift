@@ -226,11 +226,9 @@ public struct SessionCipher<Store: SignalProtocolStore>: Sendable {
             record.promote(state)
         }
         // Only the session this message belongs to may decrypt its inner message.
-        guard var current = record.current else { throw SessionError(.noSession, "no session after processing") }
+        guard record.current != nil else { throw SessionError(.noSession, "no session after processing") }
         var budget = DecryptionBudget()
-        let (plaintext, commit) = try current.prepareDecrypt(message.message, budget: &budget, using: entropy)
-        current.apply(commit)
-        record.current = current
+        let plaintext = try record.current!.decrypt(message.message, budget: &budget, using: entropy)
         let previous = try SessionError.store("load the identity") { try transaction.identity(for: address) }
         try SessionError.store("save the identity") { try transaction.saveIdentity(theirIdentity, for: address) }
         try saveRecord(record, in: &transaction)

@@ -7,25 +7,34 @@ import Foundation
 #endif
 
 /// Versioned compact bytes for records (SPEC.md §5.7): `0x01 ‖ protobuf{1 current, 2 archived…}`.
-/// Keys are stored as bare 32-byte values (no type byte); public ratchet keys are re-derived from their
-/// private keys on load. Never `Codable`: secrets leave only through this explicit serializer.
+/// Keys are stored as bare 32-byte values (no type byte); the sending ratchet public key is stored beside
+/// its private key, so loading derives nothing (records written before that derive it). Never `Codable`: secrets leave only through this explicit serializer.
 extension SessionRecord {
     /// The leading byte of `serialized`; a record with another one is refused as `unknownFormat`.
     public static let formatVersion: UInt8 = 1
     static let recordName = "session record"
 
-    /// Secret: contains root, chain and ratchet private keys. The intermediate buffers are wiped; the
-    /// returned array is the caller's to protect.
+    /// Secret: contains root, chain and ratchet private keys. Written into one buffer of the exact size
+    /// (the only allocation), so no intermediate copy of a secret exists; the returned array is the
+    /// caller's to protect.
     public var serialized: [UInt8] {
-        let states = (current.map { [$0] } ?? []) + archived
-        var writer = ProtobufWriter(prefix: [Self.formatVersion],
-                                    reservingCapacity: states.reduce(8) { $0 + 6 + $1.serializedCapacity })
-        for (index, state) in states.enumerated() {
-            var bytes = state.serialized
-            writer.appendBytes(field: index == 0 && current != nil ? 1 : 2, bytes)
-            SecretBytes.wipe(&bytes)
+        var total = 1
+        if let current { total += ProtobufWriter.bytesFieldCount(field: 1, count: current.encodedCount) }
+        for state in archived { total += ProtobufWriter.bytesFieldCount(field: 2, count: state.encodedCount) }
+        return [UInt8](unsafeUninitializedCapacity: total) { buffer, count in
+            var out = ProtobufCursor(UnsafeMutableRawBufferPointer(buffer))
+            out.put(Self.formatVersion)
+            if let current {
+                out.putKeyAndLength(1, current.encodedCount)
+                current.encode(into: &out)
+            }
+            for state in archived {
+                out.putKeyAndLength(2, state.encodedCount)
+                state.encode(into: &out)
+            }
+            precondition(out.offset == total, "session record encoded \(out.offset) bytes, sized \(total)")
+            count = total
         }
-        return writer.bytes
     }
 
     /// Restores a record from `serialized`; a corrupt or inconsistent one throws rather than loading in part.
@@ -36,7 +45,7 @@ extension SessionRecord {
         }
         var current: SessionState?
         var archived: [SessionState] = []
-        try RecordError.fields(of: bytes[1...], in: Self.recordName, repeatable: [2]) { field in
+        try RecordError.fields(of: bytes[1...], in: Self.recordName, repeatable: 2) { field in
             switch field.number {
             case 1: current = try SessionState(serialized: try field.value.slice(field: 1))
             case 2:

@@ -69,15 +69,14 @@ public struct SessionRecord: Sendable {
 
     /// Encrypts with the current state.
     public mutating func encrypt<D: ContiguousBytes>(_ plaintext: D) throws(SessionError) -> CiphertextMessage {
-        guard var state = current else {
+        guard current != nil else {
             throw SessionError(.noSession, "no current session to encrypt with")
         }
+        // In place, so a chain key nobody else holds is stepped in its own buffer.
         let result = plaintext.withUnsafeBytes { bytes in
-            Result { () throws(SessionError) in try state.encrypt(bytes) }
+            Result { () throws(SessionError) in try current!.encrypt(bytes) }
         }
-        let message = try result.get()
-        current = state
-        return message
+        return try result.get()
     }
 
     /// Decrypts with the current state, else each archived state in turn (trial decryption); the state
@@ -94,14 +93,12 @@ public struct SessionRecord: Sendable {
 
     /// `decrypt(_:using:)` charging an explicit budget, which tests read back.
     package mutating func decrypt(_ message: SignalMessage, using entropy: some EntropySource, budget: inout DecryptionBudget) throws(SessionError) -> [UInt8] {
-        guard let current else {
+        guard current != nil else {
             throw SessionError(.noSession, "no session to decrypt with")
         }
         let firstError: SessionError
         do {
-            let (plaintext, commit) = try current.prepareDecrypt(message, budget: &budget, using: entropy)
-            self.current!.apply(commit)
-            return plaintext
+            return try current!.decrypt(message, budget: &budget, using: entropy)
         } catch where error.code == .duplicateMessage {
             throw error
         } catch {
@@ -109,9 +106,8 @@ public struct SessionRecord: Sendable {
         }
         for index in archived.indices {
             do {
-                let (plaintext, commit) = try archived[index].prepareDecrypt(
+                let plaintext = try archived[index].decrypt(
                     message, maxJump: SessionLimits.archivedForwardJump, budget: &budget, using: entropy)
-                archived[index].apply(commit)
                 promote(at: .archived(index))
                 return plaintext
             } catch where error.code == .duplicateMessage {

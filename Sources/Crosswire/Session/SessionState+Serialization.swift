@@ -7,46 +7,83 @@ import CrosswireWire
 extension SessionState {
     static let recordName = SessionRecord.recordName
 
-    /// An upper bound of `serialized.count`, so the writer never regrows (a regrown buffer would leave a
-    /// copy of the secrets behind in freed memory).
-    var serializedCapacity: Int {
-        300 + receivingChains.reduce(0) { $0 + 96 + $1.skipped.packedCount } + (pendingPreKey == nil ? 0 : 34 + WireLimits.kemCiphertextBytes)
+    private typealias W = ProtobufWriter
+
+    /// The exact length of the encoded state, so that a record is written into one buffer of the right
+    /// size: no regrowth (which would leave a copy of the secrets in freed memory) and no nested buffers.
+    var encodedCount: Int {
+        var count = W.uintFieldCount(field: 1, UInt64(version.rawValue))
+            + W.bytesFieldCount(field: 2, count: 32) + W.bytesFieldCount(field: 3, count: 32) + W.bytesFieldCount(field: 4, count: 32)
+            + W.bytesFieldCount(field: 6, count: sendingCount) + W.bytesFieldCount(field: 11, count: 32)
+        if previousCounter != 0 { count += W.uintFieldCount(field: 5, UInt64(previousCounter)) }
+        for chain in receivingChains { count += W.bytesFieldCount(field: 7, count: Self.receivingCount(chain)) }
+        if let pending = pendingPreKey { count += W.bytesFieldCount(field: 8, count: Self.pendingCount(pending)) }
+        if localRegistrationID.rawValue != 0 { count += W.uintFieldCount(field: 9, UInt64(localRegistrationID.rawValue)) }
+        if remoteRegistrationID.rawValue != 0 { count += W.uintFieldCount(field: 10, UInt64(remoteRegistrationID.rawValue)) }
+        return count
     }
 
+    private var sendingCount: Int {
+        3 * W.bytesFieldCount(field: 1, count: 32)
+            + (sendingChain.chainKey.index != 0 ? W.uintFieldCount(field: 3, UInt64(sendingChain.chainKey.index)) : 0)
+    }
+
+    private static func receivingCount(_ chain: ReceivingChain) -> Int {
+        2 * W.bytesFieldCount(field: 1, count: 32)
+            + (chain.chainKey.index != 0 ? W.uintFieldCount(field: 3, UInt64(chain.chainKey.index)) : 0)
+            + (chain.skipped.isEmpty ? 0 : W.bytesFieldCount(field: 4, count: chain.skipped.packedCount))
+    }
+
+    private static func pendingCount(_ pending: PendingPreKey) -> Int {
+        var count = W.uintFieldCount(field: 2, UInt64(pending.signedPreKeyID.rawValue))
+        if let id = pending.preKeyID { count += W.uintFieldCount(field: 1, UInt64(id.rawValue)) }
+        if let id = pending.kemPreKeyID { count += W.uintFieldCount(field: 3, UInt64(id.rawValue)) }
+        if let ciphertext = pending.kemCiphertext { count += W.bytesFieldCount(field: 4, count: ciphertext.count) }
+        if pending.createdAt != 0 { count += W.keyCount(field: 5) + 8 }
+        return count
+    }
+
+    /// The state alone (a record's field payload), for tests that build records by hand.
     var serialized: [UInt8] {
-        var writer = ProtobufWriter(reservingCapacity: serializedCapacity)
-        writer.appendUInt(field: 1, UInt64(version.rawValue))
-        writer.appendBytes(field: 2, localIdentity.publicKey.rawRepresentation)
-        writer.appendBytes(field: 3, remoteIdentity.publicKey.rawRepresentation)
-        writer.appendSecret(field: 4, rootKey.key)
-        if previousCounter != 0 { writer.appendUInt(field: 5, UInt64(previousCounter)) }
-        var sending = ProtobufWriter(reservingCapacity: 80)
-        sending.appendSecret(field: 1, sendingChain.ratchetKeyPair.privateKey.rawRepresentation)
-        sending.appendSecret(field: 2, sendingChain.chainKey.key)
-        if sendingChain.chainKey.index != 0 { sending.appendUInt(field: 3, UInt64(sendingChain.chainKey.index)) }
-        sending.appendBytes(field: 4, sendingChain.ratchetKeyPair.publicKey.rawRepresentation)
-        writer.appendMessage(field: 6, &sending)
+        let total = encodedCount
+        return [UInt8](unsafeUninitializedCapacity: total) { buffer, count in
+            var out = ProtobufCursor(UnsafeMutableRawBufferPointer(buffer))
+            encode(into: &out)
+            count = out.offset
+        }
+    }
+
+    /// Writes the state's fields (exactly `encodedCount` bytes) in tag order, secrets copied straight
+    /// from their containers.
+    func encode(into out: inout ProtobufCursor) {
+        out.putUIntField(1, UInt64(version.rawValue))
+        localIdentity.publicKey.withUnsafeRawBytes { out.putBytesField(2, $0) }
+        remoteIdentity.publicKey.withUnsafeRawBytes { out.putBytesField(3, $0) }
+        rootKey.key.withUnsafeBytes { out.putBytesField(4, $0) }
+        if previousCounter != 0 { out.putUIntField(5, UInt64(previousCounter)) }
+        out.putKeyAndLength(6, sendingCount)
+        sendingChain.ratchetKeyPair.privateKey.rawRepresentation.withUnsafeBytes { out.putBytesField(1, $0) }
+        sendingChain.chainKey.key.withUnsafeBytes { out.putBytesField(2, $0) }
+        if sendingChain.chainKey.index != 0 { out.putUIntField(3, UInt64(sendingChain.chainKey.index)) }
+        sendingChain.ratchetKeyPair.publicKey.withUnsafeRawBytes { out.putBytesField(4, $0) }
         for chain in receivingChains {
-            var receiving = ProtobufWriter(reservingCapacity: 96 + chain.skipped.packedCount)
-            receiving.appendBytes(field: 1, chain.ratchetKey.rawRepresentation)
-            receiving.appendSecret(field: 2, chain.chainKey.key)
-            if chain.chainKey.index != 0 { receiving.appendUInt(field: 3, UInt64(chain.chainKey.index)) }
-            if !chain.skipped.isEmpty { chain.skipped.append(to: &receiving, field: 4) }
-            writer.appendMessage(field: 7, &receiving)
+            out.putKeyAndLength(7, Self.receivingCount(chain))
+            chain.ratchetKey.withUnsafeRawBytes { out.putBytesField(1, $0) }
+            chain.chainKey.key.withUnsafeBytes { out.putBytesField(2, $0) }
+            if chain.chainKey.index != 0 { out.putUIntField(3, UInt64(chain.chainKey.index)) }
+            if !chain.skipped.isEmpty { chain.skipped.encode(into: &out, field: 4) }
         }
         if let pending = pendingPreKey {
-            var p = ProtobufWriter(reservingCapacity: 24 + WireLimits.kemCiphertextBytes)
-            if let id = pending.preKeyID { p.appendUInt(field: 1, UInt64(id.rawValue)) }
-            p.appendUInt(field: 2, UInt64(pending.signedPreKeyID.rawValue))
-            if let id = pending.kemPreKeyID { p.appendUInt(field: 3, UInt64(id.rawValue)) }
-            if let ciphertext = pending.kemCiphertext { p.appendBytes(field: 4, ciphertext) }
-            if pending.createdAt != 0 { p.appendFixed64(field: 5, pending.createdAt) }
-            writer.appendMessage(field: 8, &p)
+            out.putKeyAndLength(8, Self.pendingCount(pending))
+            if let id = pending.preKeyID { out.putUIntField(1, UInt64(id.rawValue)) }
+            out.putUIntField(2, UInt64(pending.signedPreKeyID.rawValue))
+            if let id = pending.kemPreKeyID { out.putUIntField(3, UInt64(id.rawValue)) }
+            if let ciphertext = pending.kemCiphertext { ciphertext.withUnsafeBytes { out.putBytesField(4, $0) } }
+            if pending.createdAt != 0 { out.putFixed64Field(5, pending.createdAt) }
         }
-        if localRegistrationID.rawValue != 0 { writer.appendUInt(field: 9, UInt64(localRegistrationID.rawValue)) }
-        if remoteRegistrationID.rawValue != 0 { writer.appendUInt(field: 10, UInt64(remoteRegistrationID.rawValue)) }
-        writer.appendBytes(field: 11, aliceBaseKey.rawRepresentation)
-        return writer.bytes
+        if localRegistrationID.rawValue != 0 { out.putUIntField(9, UInt64(localRegistrationID.rawValue)) }
+        if remoteRegistrationID.rawValue != 0 { out.putUIntField(10, UInt64(remoteRegistrationID.rawValue)) }
+        aliceBaseKey.withUnsafeRawBytes { out.putBytesField(11, $0) }
     }
 
     /// Decodes one state and refuses any structural inconsistency: a repeated singular field, a missing
@@ -58,7 +95,7 @@ extension SessionState {
         var previousCounter: UInt32 = 0, sending: SendingChain?, receiving: [ReceivingChain] = []
         var pending: PendingFields?, localRegistration: UInt32 = 0, remoteRegistration: UInt32 = 0
         var baseKey: ECPublicKey?
-        try RecordError.fields(of: bytes, in: Self.recordName, repeatable: [7]) { field in
+        try RecordError.fields(of: bytes, in: Self.recordName, repeatable: 7) { field in
             switch field.number {
             case 1:
                 let v = try field.value.uint32(field: 1)

@@ -14,7 +14,7 @@ public struct ECPublicKey: Sendable, Hashable {
     /// Length of `rawRepresentation`: u alone.
     public static let rawCount = 32
 
-    let u: Bytes32
+    @usableFromInline let u: Bytes32
 
     init(u: Bytes32) { self.u = u }
 
@@ -23,8 +23,7 @@ public struct ECPublicKey: Sendable, Hashable {
         guard rawRepresentation.count == Self.rawCount else {
             throw CryptoError(.invalidLength, "Curve25519 public key must be 32 bytes, got \(rawRepresentation.count)")
         }
-        let bytes = [UInt8](rawRepresentation)
-        u = bytes.withUnsafeBytes { Bytes32($0) }
+        u = withContiguous(rawRepresentation) { Bytes32($0) }
     }
 
     /// The 33-byte libsignal form `0x05 ‖ u`. Anything else, including trailing bytes, is refused.
@@ -32,11 +31,32 @@ public struct ECPublicKey: Sendable, Hashable {
         guard serialized.count == Self.serializedCount else {
             throw CryptoError(.invalidLength, "serialized Curve25519 public key must be 33 bytes, got \(serialized.count)")
         }
-        let bytes = [UInt8](serialized)
-        guard bytes[0] == Self.typeByte else {
-            throw CryptoError(.invalidKeyType, "public key type byte 0x\(Hex.encode([bytes[0]])) is not 0x05")
+        let parsed: Bytes32? = withContiguous(serialized) { bytes in
+            bytes[0] == Self.typeByte ? Bytes32(UnsafeRawBufferPointer(rebasing: bytes[1...])) : nil
         }
-        u = bytes.withUnsafeBytes { Bytes32(UnsafeRawBufferPointer(rebasing: $0[1...])) }
+        guard let parsed else {
+            throw CryptoError(.invalidKeyType, "public key type byte 0x\(Hex.encode([serialized.first!])) is not 0x05")
+        }
+        u = parsed
+    }
+
+    /// The same parse for a slice of a message or record, without the generic detour (no copy).
+    public init(serialized: ArraySlice<UInt8>) throws(CryptoError) {
+        guard serialized.count == Self.serializedCount else {
+            throw CryptoError(.invalidLength, "serialized Curve25519 public key must be 33 bytes, got \(serialized.count)")
+        }
+        guard serialized[serialized.startIndex] == Self.typeByte else {
+            throw CryptoError(.invalidKeyType, "public key type byte 0x\(Hex.encode([serialized[serialized.startIndex]])) is not 0x05")
+        }
+        u = serialized.withUnsafeBytes { Bytes32(UnsafeRawBufferPointer(rebasing: $0[1...])) }
+    }
+
+    /// The bare 32-byte u from a slice (a record field), without the generic detour.
+    public init(rawRepresentation: ArraySlice<UInt8>) throws(CryptoError) {
+        guard rawRepresentation.count == Self.rawCount else {
+            throw CryptoError(.invalidLength, "Curve25519 public key must be 32 bytes, got \(rawRepresentation.count)")
+        }
+        u = rawRepresentation.withUnsafeBytes { Bytes32($0) }
     }
 
     /// The bare 32-byte little-endian u, without the type byte.
@@ -48,6 +68,17 @@ public struct ECPublicKey: Sendable, Hashable {
             buffer[0] = Self.typeByte
             u.withUnsafeBytes { UnsafeMutableRawBufferPointer(start: buffer.baseAddress! + 1, count: 32).copyMemory(from: $0) }
             count = 33
+        }
+    }
+
+    /// `0x05 ‖ u` on the stack for the length of `body`: what a MAC over identities reads, with no array.
+    @inlinable
+    public func withSerializedBytes<R, E: Error>(_ body: (UnsafeRawBufferPointer) throws(E) -> R) throws(E) -> R {
+        var buffer = (UInt64(0), UInt64(0), UInt64(0), UInt64(0), UInt64(0))
+        return try withUnsafeMutableBytes(of: &buffer) { (raw) throws(E) -> R in
+            raw[0] = Self.typeByte
+            u.withUnsafeBytes { UnsafeMutableRawBufferPointer(rebasing: raw[1..<Self.serializedCount]).copyMemory(from: $0) }
+            return try body(UnsafeRawBufferPointer(rebasing: raw[0..<Self.serializedCount]))
         }
     }
 

@@ -5,10 +5,11 @@ import FoundationEssentials
 import Foundation
 #endif
 
-/// Key material. The bytes live in one heap buffer shared by all copies (it is never mutated after
-/// creation) and are wiped with `sodium_memzero` when the last copy goes away. Equality is constant
-/// time; descriptions and mirrors never show the bytes; there is deliberately no `Codable`/`Hashable`.
-public struct SecretBytes: @unchecked Sendable {  // the buffer is never mutated after creation
+/// Key material. The bytes live in one heap buffer shared by all copies and are wiped with
+/// `sodium_memzero` when the last copy goes away. The buffer is only ever rewritten in place while one
+/// copy alone holds it (`overwrite`), so copies never see a change. Equality is constant time;
+/// descriptions and mirrors never show the bytes; there is deliberately no `Codable`/`Hashable`.
+public struct SecretBytes: @unchecked Sendable {  // shared buffers are never mutated
     /// Header = byte count; the bytes are tail-allocated, so a secret costs one heap allocation.
     final class Storage: ManagedBuffer<Int, UInt8> {
         static func make(count: Int) -> Storage {
@@ -33,7 +34,7 @@ public struct SecretBytes: @unchecked Sendable {  // the buffer is never mutated
         }
     }
 
-    let storage: Storage
+    private(set) var storage: Storage
 
     /// Copies `bytes` into a fresh zeroizing buffer.
     public init<Bytes: ContiguousBytes>(_ bytes: Bytes) {
@@ -66,6 +67,15 @@ public struct SecretBytes: @unchecked Sendable {  // the buffer is never mutated
     /// Raw access to the secret. The pointer must not escape `body`.
     public func withUnsafeBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
         try body(UnsafeRawBufferPointer(start: storage.pointer, count: storage.count))
+    }
+
+    /// Replaces the contents: in place when this copy alone holds the buffer (a ratchet chain key
+    /// stepping forward allocates nothing), else in a fresh buffer, leaving the other copies as they
+    /// were. `body` must write all `count` bytes.
+    @_spi(Hazmat)
+    public mutating func overwrite(_ body: (UnsafeMutableRawBufferPointer) -> Void) {
+        if !isKnownUniquelyReferenced(&storage) { storage = Storage.make(count: storage.count) }
+        body(UnsafeMutableRawBufferPointer(start: storage.pointer, count: storage.count))
     }
 
     /// A new secret holding `range` of this one.

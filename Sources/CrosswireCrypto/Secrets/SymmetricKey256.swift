@@ -12,7 +12,7 @@ public struct SymmetricKey256: Sendable, Equatable, ContiguousBytes {
     public static let byteCount = 32
 
     /// The bytes, in the one zeroizing container.
-    public let rawRepresentation: SecretBytes
+    public private(set) var rawRepresentation: SecretBytes
 
     /// Takes a 32-byte secret; any other length is refused.
     public init(_ secret: SecretBytes) throws(CryptoError) {
@@ -36,6 +36,12 @@ public struct SymmetricKey256: Sendable, Equatable, ContiguousBytes {
     /// Fresh random key material from `entropy`.
     public init(using entropy: some EntropySource = SystemEntropy()) {
         rawRepresentation = SecretBytes(randomCount: Self.byteCount, using: entropy)
+    }
+
+    /// Replaces the key with 32 bytes `body` writes, in place when no copy shares the buffer.
+    @_spi(Hazmat)
+    public mutating func overwrite(_ body: (UnsafeMutableRawBufferPointer) -> Void) {
+        rawRepresentation.overwrite(body)
     }
 
     /// Raw access to the key. The pointer must not escape `body`.

@@ -68,18 +68,18 @@ public enum AES256CBC {
 
     /// With the key given as raw bytes inside a caller's secret.
     public static func decrypt(_ ciphertext: UnsafeRawBufferPointer, key: UnsafeRawBufferPointer, iv: UnsafeRawBufferPointer) throws(CryptoError) -> [UInt8] {
-        guard ciphertext.count > 0, ciphertext.count % blockCount == 0 else {
-            throw CryptoError(.invalidCiphertextLength, "AES-CBC ciphertext must be a non-empty multiple of 16 bytes, got \(ciphertext.count)")
+        var written = 0
+        var failure: CryptoError?
+        let plaintext = [UInt8](unsafeUninitializedCapacity: ciphertext.count) { buffer, count in
+            do throws(CryptoError) {
+                written = try decrypt(ciphertext, key: key, iv: iv, into: UnsafeMutableRawBufferPointer(buffer))
+            } catch {
+                failure = error
+            }
+            count = failure == nil ? written : 0
         }
-        try checkParameters(keyCount: key.count, ivCount: iv.count)
-        var padded = try run(encrypt: false, ciphertext, key: key, iv: iv)
-        let unpaddedCount = unpaddedLength(padded)
-        guard unpaddedCount >= 0 else {
-            padded.withUnsafeMutableBytes { OPENSSL_cleanse($0.baseAddress, $0.count) }
-            throw CryptoError(.invalidPadding, "AES-CBC padding is invalid")
-        }
-        padded.removeLast(padded.count - unpaddedCount)
-        return padded
+        if let failure { throw failure }
+        return plaintext
     }
 
     private static func checkParameters(keyCount: Int, ivCount: Int) throws(CryptoError) {
@@ -91,42 +91,137 @@ public enum AES256CBC {
         }
     }
 
+    /// The ciphertext length for `plaintextCount` bytes: PKCS#7 always adds 1…16.
+    public static func ciphertextCount(forPlaintextCount plaintextCount: Int) -> Int {
+        (plaintextCount / blockCount + 1) * blockCount
+    }
+
+    /// Encrypts into `output`, which must hold exactly `ciphertextCount(forPlaintextCount:)` bytes:
+    /// no allocation (the per-message path writes straight into the message it builds).
+    public static func encrypt(
+        _ plaintext: UnsafeRawBufferPointer, key: UnsafeRawBufferPointer, iv: UnsafeRawBufferPointer, into output: UnsafeMutableRawBufferPointer
+    ) throws(CryptoError) {
+        try checkParameters(keyCount: key.count, ivCount: iv.count)
+        precondition(output.count == ciphertextCount(forPlaintextCount: plaintext.count))
+        guard ThreadContexts.current.run(encrypt: true, plaintext, key: key, iv: iv, into: output.baseAddress!) == output.count else {
+            throw CryptoError(.libraryFailure, "OpenSSL AES-256-CBC failed")
+        }
+    }
+
+    /// Decrypts into `output` (at least `ciphertext.count` bytes) and returns the plaintext length
+    /// after constant-time unpadding. On bad padding `output` is wiped and `invalidPadding` thrown.
+    /// Only for ciphertext whose MAC or signature already verified.
+    public static func decrypt(
+        _ ciphertext: UnsafeRawBufferPointer, key: UnsafeRawBufferPointer, iv: UnsafeRawBufferPointer, into output: UnsafeMutableRawBufferPointer
+    ) throws(CryptoError) -> Int {
+        guard ciphertext.count > 0, ciphertext.count % blockCount == 0 else {
+            throw CryptoError(.invalidCiphertextLength, "AES-CBC ciphertext must be a non-empty multiple of 16 bytes, got \(ciphertext.count)")
+        }
+        try checkParameters(keyCount: key.count, ivCount: iv.count)
+        precondition(output.count >= ciphertext.count)
+        guard ThreadContexts.current.run(encrypt: false, ciphertext, key: key, iv: iv, into: output.baseAddress!) == ciphertext.count else {
+            throw CryptoError(.libraryFailure, "OpenSSL AES-256-CBC failed")
+        }
+        let unpadded = unpaddedLength(UnsafeRawBufferPointer(rebasing: output[0..<ciphertext.count]))
+        guard unpadded >= 0 else {
+            OPENSSL_cleanse(output.baseAddress, ciphertext.count)
+            throw CryptoError(.invalidPadding, "AES-CBC padding is invalid")
+        }
+        return unpadded
+    }
+
     /// Encryption pads (PKCS#7 by OpenSSL); decryption runs with padding off and returns whole blocks.
     private static func run(encrypt: Bool, _ input: UnsafeRawBufferPointer, key: UnsafeRawBufferPointer, iv: UnsafeRawBufferPointer) throws(CryptoError) -> [UInt8] {
-        guard let context = EVP_CIPHER_CTX_new() else {
-            throw CryptoError(.libraryFailure, "EVP_CIPHER_CTX_new failed")
-        }
-        defer { EVP_CIPHER_CTX_free(context) }
-        let capacity = input.count + blockCount
-        var failed = false
+        let capacity = encrypt ? ciphertextCount(forPlaintextCount: input.count) : input.count
+        var written = 0
         let output = [UInt8](unsafeUninitializedCapacity: capacity) { buffer, count in
-            let out = buffer.baseAddress!
-            let inPointer = input.baseAddress?.assumingMemoryBound(to: UInt8.self)
-            var written: Int32 = 0, final: Int32 = 0
-            let ok = { () -> Bool in
-                let keyPointer = key.baseAddress!.assumingMemoryBound(to: UInt8.self)
-                let ivPointer = iv.baseAddress!.assumingMemoryBound(to: UInt8.self)
-                if encrypt {
-                    return EVP_EncryptInit_ex2(context, cipher.pointer, keyPointer, ivPointer, nil) == 1
-                        && (input.count == 0 || EVP_EncryptUpdate(context, out, &written, inPointer, Int32(input.count)) == 1)
-                        && EVP_EncryptFinal_ex(context, out + Int(written), &final) == 1
-                } else {
-                    return EVP_DecryptInit_ex2(context, cipher.pointer, keyPointer, ivPointer, nil) == 1
-                        && EVP_CIPHER_CTX_set_padding(context, 0) == 1
-                        && EVP_DecryptUpdate(context, out, &written, inPointer, Int32(input.count)) == 1
-                        && EVP_DecryptFinal_ex(context, out + Int(written), &final) == 1
-                }
-            }()
-            failed = !ok
-            count = ok ? Int(written + final) : 0
+            written = ThreadContexts.current.run(encrypt: encrypt, input, key: key, iv: iv, into: buffer.baseAddress!)
+            count = max(written, 0)
         }
-        if failed { throw CryptoError(.libraryFailure, "OpenSSL AES-256-CBC failed") }
+        if written != capacity { throw CryptoError(.libraryFailure, "OpenSSL AES-256-CBC failed") }
         return output
+    }
+
+    /// One encrypting and one decrypting `EVP_CIPHER_CTX` per thread, reused for every message (making
+    /// and freeing one per call was two allocations per message). After each use the context is
+    /// re-keyed with zeros, so no key schedule outlives its message; the pair is freed (and cleansed by
+    /// OpenSSL) when the thread exits.
+    struct ThreadContexts {
+        let encrypting: OpaquePointer
+        let decrypting: OpaquePointer
+
+        private static let key: pthread_key_t = {
+            var key = pthread_key_t()
+            let status = pthread_key_create(&key) { pointer in
+                guard let pointer else { return }
+                let pair = pointer.assumingMemoryBound(to: OpaquePointer.self)
+                EVP_CIPHER_CTX_free(pair[0])
+                EVP_CIPHER_CTX_free(pair[1])
+                pair.deallocate()
+            }
+            precondition(status == 0, "pthread_key_create failed")
+            return key
+        }()
+
+        static var current: ThreadContexts {
+            if let pointer = pthread_getspecific(key) {
+                let pair = pointer.assumingMemoryBound(to: OpaquePointer.self)
+                return ThreadContexts(encrypting: pair[0], decrypting: pair[1])
+            }
+            guard let encrypting = EVP_CIPHER_CTX_new(), let decrypting = EVP_CIPHER_CTX_new() else {
+                fatalError("EVP_CIPHER_CTX_new failed (out of memory)")
+            }
+            let zeros = [UInt8](repeating: 0, count: 32)
+            // Bind the cipher once; later calls pass no cipher and only re-key.
+            guard EVP_EncryptInit_ex2(encrypting, cipher.pointer, zeros, zeros, nil) == 1,
+                  EVP_DecryptInit_ex2(decrypting, cipher.pointer, zeros, zeros, nil) == 1,
+                  EVP_CIPHER_CTX_set_padding(decrypting, 0) == 1 else {
+                fatalError("OpenSSL could not set up AES-256-CBC")
+            }
+            let pair = UnsafeMutablePointer<OpaquePointer>.allocate(capacity: 2)
+            pair.initialize(to: encrypting)
+            (pair + 1).initialize(to: decrypting)
+            pthread_setspecific(key, pair)
+            return ThreadContexts(encrypting: encrypting, decrypting: decrypting)
+        }
+
+        /// Bytes written, or −1 when OpenSSL failed.
+        func run(encrypt: Bool, _ input: UnsafeRawBufferPointer, key: UnsafeRawBufferPointer, iv: UnsafeRawBufferPointer, into out: UnsafeMutableRawPointer) -> Int {
+            let context = encrypt ? encrypting : decrypting
+            let output = out.assumingMemoryBound(to: UInt8.self)
+            let inPointer = input.baseAddress?.assumingMemoryBound(to: UInt8.self)
+            let keyPointer = key.baseAddress!.assumingMemoryBound(to: UInt8.self)
+            let ivPointer = iv.baseAddress!.assumingMemoryBound(to: UInt8.self)
+            var written: Int32 = 0, final: Int32 = 0
+            let ok: Bool
+            if encrypt {
+                ok = EVP_EncryptInit_ex2(context, nil, keyPointer, ivPointer, nil) == 1
+                    && (input.count == 0 || EVP_EncryptUpdate(context, output, &written, inPointer, Int32(input.count)) == 1)
+                    && EVP_EncryptFinal_ex(context, output + Int(written), &final) == 1
+            } else {
+                ok = EVP_DecryptInit_ex2(context, nil, keyPointer, ivPointer, nil) == 1
+                    && EVP_DecryptUpdate(context, output, &written, inPointer, Int32(input.count)) == 1
+                    && EVP_DecryptFinal_ex(context, output + Int(written), &final) == 1
+            }
+            Self.rekeyWithZeros(context, encrypt: encrypt)
+            return ok ? Int(written + final) : -1
+        }
+
+        private static let zeroKey = [UInt8](repeating: 0, count: 32)
+
+        private static func rekeyWithZeros(_ context: OpaquePointer, encrypt: Bool) {
+            zeroKey.withUnsafeBufferPointer { zeros in
+                let pointer = zeros.baseAddress!
+                // The key schedule only: the chaining value left behind is the last ciphertext block
+                // (public); re-keying without an IV costs ~60 ns instead of ~90.
+                _ = encrypt ? EVP_EncryptInit_ex2(context, nil, pointer, nil, nil) : EVP_DecryptInit_ex2(context, nil, pointer, nil, nil)
+            }
+        }
     }
 
     /// The plaintext length after PKCS#7 padding, or −1 when the padding is malformed. Runs in time
     /// independent of the padding value: it always inspects the last 16 bytes.
-    static func unpaddedLength(_ block: [UInt8]) -> Int {
+    static func unpaddedLength(_ block: UnsafeRawBufferPointer) -> Int {
         let count = block.count
         let pad = Int(block[count - 1])
         // good = 1 ≤ pad ≤ 16

@@ -52,25 +52,47 @@ public enum HKDF {
         }
     }
 
+    /// HKDF into `output` with every keyed state and the PRK on the stack, all wiped before returning:
+    /// the per-message key derivation, with no allocation. `salt == nil` is the all-zero salt.
+    @_spi(Hazmat)
+    public static func derive(
+        _ inputKeyMaterial: UnsafeRawBufferPointer, salt: UnsafeRawBufferPointer? = nil, info: UnsafeRawBufferPointer,
+        into output: UnsafeMutableRawBufferPointer
+    ) {
+        precondition(output.count > 0 && output.count <= maxOutputCount)
+        var prk = (UInt64(0), UInt64(0), UInt64(0), UInt64(0))
+        withUnsafeMutableBytes(of: &prk) { prkBytes in
+            if let salt {
+                HMACState.withKey(salt) { $0.mac(inputKeyMaterial, into: prkBytes) }
+            } else {
+                zeroSaltKey.mac(inputKeyMaterial, into: prkBytes)
+            }
+            HMACState.withKey(UnsafeRawBufferPointer(prkBytes)) { expand($0, info: info, into: output) }
+            prkBytes.initializeMemory(as: UInt8.self, repeating: 0)
+        }
+    }
+
     /// HKDF-Expand: T(i) = HMAC(PRK, T(i−1) ‖ info ‖ i), counter from 1.
     static func expand<Info: DataProtocol>(pseudorandomKey prk: HMACKey, info: Info, outputByteCount: Int) -> SecretBytes {
         withContiguous(info) { infoBytes in
-            SecretBytes(count: outputByteCount) { out in
-                var block = (UInt64(0), UInt64(0), UInt64(0), UInt64(0))
-                withUnsafeMutableBytes(of: &block) { blockBytes in
-                    var written = 0
-                    var counter: UInt8 = 1
-                    while written < outputByteCount {
-                        let previous = UnsafeRawBufferPointer(rebasing: blockBytes[0..<(written == 0 ? 0 : 32)])
-                        withUnsafeBytes(of: counter) { prk.mac(previous, infoBytes, $0, into: blockBytes) }
-                        let take = Swift.min(32, outputByteCount - written)
-                        (out.baseAddress! + written).copyMemory(from: blockBytes.baseAddress!, byteCount: take)
-                        written += take
-                        counter &+= 1
-                    }
-                    blockBytes.initializeMemory(as: UInt8.self, repeating: 0)
-                }
+            SecretBytes(count: outputByteCount) { out in expand(prk.keyedState, info: infoBytes, into: out) }
+        }
+    }
+
+    static func expand(_ prk: HMACState, info: UnsafeRawBufferPointer, into out: UnsafeMutableRawBufferPointer) {
+        var block = (UInt64(0), UInt64(0), UInt64(0), UInt64(0))
+        withUnsafeMutableBytes(of: &block) { blockBytes in
+            var written = 0
+            var counter: UInt8 = 1
+            while written < out.count {
+                let previous = UnsafeRawBufferPointer(rebasing: blockBytes[0..<(written == 0 ? 0 : 32)])
+                withUnsafeBytes(of: counter) { prk.mac(previous, info, $0, into: blockBytes) }
+                let take = Swift.min(32, out.count - written)
+                (out.baseAddress! + written).copyMemory(from: blockBytes.baseAddress!, byteCount: take)
+                written += take
+                counter &+= 1
             }
+            blockBytes.initializeMemory(as: UInt8.self, repeating: 0)
         }
     }
 }

@@ -8,21 +8,19 @@ import Foundation
 // OpenSSL-calling file (SHA-256 with SHA-NI).
 
 /// An HMAC-SHA256 key with its inner and outer SHA-256 states already absorbed (RFC 2104: `K ⊕ ipad`,
-/// `K ⊕ opad`). Every MAC under the same key (the two chain-step MACs, every HKDF-Expand block) then costs
-/// two compression calls instead of four, with no allocation: the keyed state is copied onto the stack,
-/// used and wiped.
+/// `K ⊕ opad`). Every MAC under the same key then costs two compression calls instead of four, with no
+/// allocation: the keyed state is copied onto the stack, used and wiped. For a key that lives for one
+/// operation, `HMACState.withKey` skips even the one heap object this type keeps.
 public struct HMACKey: Sendable {
     /// Length of a full HMAC-SHA256 tag.
     public static let macCount = 32
     static let blockCount = 64
 
+    /// The keyed state, in a heap object so that copies of a long-lived key share it; wiped on release.
     final class State: @unchecked Sendable {
-        var inner = SHA256_CTX()
-        var outer = SHA256_CTX()
-        deinit {
-            OPENSSL_cleanse(&inner, MemoryLayout<SHA256_CTX>.size)
-            OPENSSL_cleanse(&outer, MemoryLayout<SHA256_CTX>.size)
-        }
+        var keyed: HMACState
+        init(_ keyed: HMACState) { self.keyed = keyed }
+        deinit { keyed.wipe() }
     }
 
     let state: State
@@ -38,26 +36,12 @@ public struct HMACKey: Sendable {
     }
 
     init(bytes key: UnsafeRawBufferPointer) {
-        let state = State()
-        // 64-byte key block and pads on the stack, wiped before returning.
-        var block = (UInt64(0), UInt64(0), UInt64(0), UInt64(0), UInt64(0), UInt64(0), UInt64(0), UInt64(0))
-        withUnsafeMutableBytes(of: &block) { blockBytes in
-            if key.count > Self.blockCount {
-                _ = SHA256(key.baseAddress!.assumingMemoryBound(to: UInt8.self), key.count,
-                           blockBytes.baseAddress!.assumingMemoryBound(to: UInt8.self))
-            } else if key.count > 0 {
-                blockBytes.copyMemory(from: key)
-            }
-            for i in 0..<Self.blockCount { blockBytes[i] ^= 0x36 }
-            SHA256_Init(&state.inner)
-            SHA256_Update(&state.inner, blockBytes.baseAddress, Self.blockCount)
-            for i in 0..<Self.blockCount { blockBytes[i] ^= 0x36 ^ 0x5c }
-            SHA256_Init(&state.outer)
-            SHA256_Update(&state.outer, blockBytes.baseAddress, Self.blockCount)
-            OPENSSL_cleanse(blockBytes.baseAddress, Self.blockCount)
-        }
-        self.state = state
+        state = State(HMACState(key: key))
     }
+
+    /// The keyed state itself, for code that works on raw pointers.
+    @_spi(Hazmat)
+    public var keyedState: HMACState { state.keyed }
 
     /// The MAC of `a ‖ b ‖ c ‖ d`, written to `output` (at least 32 bytes). Up to four parts so that
     /// callers never concatenate into a temporary (a Signal MAC covers two identities and the message).
@@ -68,22 +52,7 @@ public struct HMACKey: Sendable {
         _ a: UnsafeRawBufferPointer, _ b: UnsafeRawBufferPointer = UnsafeRawBufferPointer(start: nil, count: 0), _ c: UnsafeRawBufferPointer = UnsafeRawBufferPointer(start: nil, count: 0),
         _ d: UnsafeRawBufferPointer = UnsafeRawBufferPointer(start: nil, count: 0), into output: UnsafeMutableRawBufferPointer
     ) {
-        precondition(output.count >= 32)
-        var working = state.inner
-        if a.count > 0 { SHA256_Update(&working, a.baseAddress, a.count) }
-        if b.count > 0 { SHA256_Update(&working, b.baseAddress, b.count) }
-        if c.count > 0 { SHA256_Update(&working, c.baseAddress, c.count) }
-        if d.count > 0 { SHA256_Update(&working, d.baseAddress, d.count) }
-        var innerDigest = (UInt64(0), UInt64(0), UInt64(0), UInt64(0))
-        withUnsafeMutableBytes(of: &innerDigest) { digest in
-            let digestPointer = digest.baseAddress!.assumingMemoryBound(to: UInt8.self)
-            SHA256_Final(digestPointer, &working)
-            working = state.outer
-            SHA256_Update(&working, digestPointer, 32)
-            SHA256_Final(output.baseAddress!.assumingMemoryBound(to: UInt8.self), &working)
-            OPENSSL_cleanse(digestPointer, 32)
-        }
-        OPENSSL_cleanse(&working, MemoryLayout<SHA256_CTX>.size)
+        state.keyed.mac(a, b, c, d, into: output)
     }
 
     /// The full 32-byte tag; tags are public.
@@ -116,12 +85,7 @@ public struct HMACKey: Sendable {
     public func isValidAuthenticationCode<T: DataProtocol>(
         _ tag: T, forParts a: UnsafeRawBufferPointer, _ b: UnsafeRawBufferPointer = UnsafeRawBufferPointer(start: nil, count: 0), _ c: UnsafeRawBufferPointer = UnsafeRawBufferPointer(start: nil, count: 0)
     ) -> Bool {
-        guard tag.count >= 8, tag.count <= 32 else { return false }
-        var full = (UInt64(0), UInt64(0), UInt64(0), UInt64(0))
-        return withUnsafeMutableBytes(of: &full) { out in
-            mac(a, b, c, into: out)
-            return withContiguous(tag) { t in ConstantTime.equals(UnsafeRawBufferPointer(rebasing: out[0..<t.count]), t) }
-        }
+        withContiguous(tag) { state.keyed.isValidAuthenticationCode($0, forParts: a, b, c) }
     }
 }
 

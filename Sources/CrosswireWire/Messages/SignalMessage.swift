@@ -1,3 +1,5 @@
+import CrosswireCrypto
+
 /// libsignal's SignalMessage (type 2): `version ‖ protobuf{1 ratchet_key, 2 counter, 3 previous_counter,
 /// 4 ciphertext} ‖ mac(8)`. This type only encodes and decodes; the MAC is computed and checked by the
 /// protocol layer over `senderIdentity ‖ receiverIdentity ‖ authenticatedBytes`.
@@ -7,16 +9,24 @@ public struct SignalMessage: Sendable, Equatable {
 
     /// The session version from the high nibble of the first byte.
     public let version: MessageVersion
-    /// 33-byte serialized sender ratchet key.
-    public let ratchetKey: [UInt8]
+    /// 33-byte serialized sender ratchet key (a copy; `ratchetKeyBytes` reads it in place).
+    public var ratchetKey: [UInt8] { Array(serialized[ratchetKeyRange]) }
     /// The message's index in the sender's current chain. Untrusted until the MAC verifies.
     public let counter: UInt32
     /// The length of the sender's previous chain (0 when absent), for keys skipped across a ratchet step.
     public let previousCounter: UInt32
-    /// The AES-256-CBC payload, opaque to this module.
-    public let ciphertext: [UInt8]
+    /// The AES-256-CBC payload, opaque to this module (a copy; `ciphertextBytes` reads it in place).
+    public var ciphertext: [UInt8] { Array(serialized[ciphertextRange]) }
     /// The whole message as sent.
     public let serialized: [UInt8]
+    /// Where the ratchet key and the ciphertext sit in `serialized`: the message is one buffer.
+    let ratchetKeyRange: Range<Int>
+    let ciphertextRange: Range<Int>
+
+    /// The ratchet key inside `serialized`, without a copy.
+    public var ratchetKeyBytes: ArraySlice<UInt8> { serialized[ratchetKeyRange] }
+    /// The ciphertext inside `serialized`, without a copy.
+    public var ciphertextBytes: ArraySlice<UInt8> { serialized[ciphertextRange] }
 
     /// Everything the MAC covers besides the identities: version byte and protobuf.
     public var authenticatedBytes: ArraySlice<UInt8> { serialized[..<(serialized.count - WireLimits.macBytes)] }
@@ -35,17 +45,62 @@ public struct SignalMessage: Sendable, Equatable {
         writer.appendBytes(field: 1, ratchetKey)
         writer.appendUInt(field: 2, UInt64(counter))
         writer.appendUInt(field: 3, UInt64(previousCounter))
+        let ratchetStart = 1 + ProtobufWriter.keyCount(field: 1) + ProtobufWriter.varintCount(UInt64(ratchetKey.count))
+        let ciphertextStart = writer.bytes.count + ProtobufWriter.keyCount(field: 4) + ProtobufWriter.varintCount(UInt64(ciphertext.count))
         writer.appendBytes(field: 4, ciphertext)
         var bytes = writer.bytes
         let tag = mac(bytes[...])
         precondition(tag.count == WireLimits.macBytes)
         bytes.append(contentsOf: tag)
         self.version = version
-        self.ratchetKey = ratchetKey
         self.counter = counter
         self.previousCounter = previousCounter
-        self.ciphertext = ciphertext
         self.serialized = bytes
+        self.ratchetKeyRange = ratchetStart..<(ratchetStart + ratchetKey.count)
+        self.ciphertextRange = ciphertextStart..<(ciphertextStart + ciphertext.count)
+    }
+
+    /// The same bytes as the initializer above, built in one buffer of the exact size, the one
+    /// allocation of an encrypted message: `encrypt` writes the `ciphertextCount` bytes of ciphertext
+    /// in place, then `mac` writes the 8-byte tag given the authenticated bytes before it.
+    public init(
+        version: MessageVersion, ratchetKey: UnsafeRawBufferPointer, counter: UInt32, previousCounter: UInt32, ciphertextCount: Int,
+        encrypt: (UnsafeMutableRawBufferPointer) throws(CryptoError) -> Void,
+        mac: (_ authenticated: UnsafeRawBufferPointer, _ tag: UnsafeMutableRawBufferPointer) -> Void
+    ) throws(CryptoError) {
+        let ratchetStart = 1 + ProtobufWriter.keyCount(field: 1) + ProtobufWriter.varintCount(UInt64(ratchetKey.count))
+        let headerCount = ratchetStart + ratchetKey.count
+            + ProtobufWriter.keyCount(field: 2) + ProtobufWriter.varintCount(UInt64(counter))
+            + ProtobufWriter.keyCount(field: 3) + ProtobufWriter.varintCount(UInt64(previousCounter))
+        let ciphertextStart = headerCount + ProtobufWriter.keyCount(field: 4) + ProtobufWriter.varintCount(UInt64(ciphertextCount))
+        let total = ciphertextStart + ciphertextCount + WireLimits.macBytes
+        var failure: CryptoError?
+        let bytes = [UInt8](unsafeUninitializedCapacity: total) { buffer, count in
+            let raw = UnsafeMutableRawBufferPointer(buffer)
+            var cursor = ProtobufCursor(raw)
+            cursor.put(version.byte)
+            cursor.putBytesField(1, ratchetKey)
+            cursor.putUIntField(2, UInt64(counter))
+            cursor.putUIntField(3, UInt64(previousCounter))
+            cursor.putKeyAndLength(4, ciphertextCount)
+            do throws(CryptoError) {
+                try encrypt(UnsafeMutableRawBufferPointer(rebasing: raw[ciphertextStart..<(ciphertextStart + ciphertextCount)]))
+            } catch {
+                failure = error
+                count = 0
+                return
+            }
+            let macStart = ciphertextStart + ciphertextCount
+            mac(UnsafeRawBufferPointer(rebasing: raw[0..<macStart]), UnsafeMutableRawBufferPointer(rebasing: raw[macStart..<total]))
+            count = total
+        }
+        if let failure { throw failure }
+        self.version = version
+        self.counter = counter
+        self.previousCounter = previousCounter
+        self.serialized = bytes
+        self.ratchetKeyRange = ratchetStart..<(ratchetStart + ratchetKey.count)
+        self.ciphertextRange = ciphertextStart..<(ciphertextStart + ciphertextCount)
     }
 
     /// Decodes and validates structure only (no MAC check). Unknown fields (libsignal's `pq_ratchet` and
@@ -59,12 +114,12 @@ public struct SignalMessage: Sendable, Equatable {
         }
         version = try MessageVersion(parsing: bytes[0])
         var reader = ProtobufReader(bytes[1..<(bytes.count - WireLimits.macBytes)])
-        var ratchetKey: [UInt8]?, counter: UInt32?, previousCounter: UInt32?, ciphertext: [UInt8]?
+        var ratchetKey: ArraySlice<UInt8>?, counter: UInt32?, previousCounter: UInt32?, ciphertext: ArraySlice<UInt8>?
         while let field = try reader.next() {
             switch field.number {
             case 1:
                 guard ratchetKey == nil else { throw Self.duplicate(1) }
-                ratchetKey = try field.value.bytes(field: 1)
+                ratchetKey = try field.value.slice(field: 1)
             case 2:
                 guard counter == nil else { throw Self.duplicate(2) }
                 counter = try field.value.uint32(field: 2)
@@ -73,7 +128,7 @@ public struct SignalMessage: Sendable, Equatable {
                 previousCounter = try field.value.uint32(field: 3)
             case 4:
                 guard ciphertext == nil else { throw Self.duplicate(4) }
-                ciphertext = try field.value.bytes(field: 4)
+                ciphertext = try field.value.slice(field: 4)
             default:
                 continue
             }
@@ -82,10 +137,10 @@ public struct SignalMessage: Sendable, Equatable {
         guard let counter else { throw WireFormatError(.missingField, "SignalMessage lacks counter (2)") }
         guard let ciphertext else { throw WireFormatError(.missingField, "SignalMessage lacks ciphertext (4)") }
         try checkPublicKey(ratchetKey, field: "ratchet_key")
-        self.ratchetKey = ratchetKey
+        self.ratchetKeyRange = ratchetKey.startIndex..<ratchetKey.endIndex
         self.counter = counter
         self.previousCounter = previousCounter ?? 0
-        self.ciphertext = ciphertext
+        self.ciphertextRange = ciphertext.startIndex..<ciphertext.endIndex
         self.serialized = bytes
     }
 

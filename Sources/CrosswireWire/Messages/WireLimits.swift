@@ -14,10 +14,14 @@ public enum WireLimits {
 }
 
 func checkPublicKey(_ bytes: [UInt8], field: String) throws {
+    try checkPublicKey(bytes[...], field: field)
+}
+
+func checkPublicKey(_ bytes: ArraySlice<UInt8>, field: String) throws {
     guard bytes.count == WireLimits.publicKeyBytes else {
         throw WireFormatError(.invalidFieldLength, "\(field) must be 33 bytes, got \(bytes.count)")
     }
-    guard bytes[0] == 0x05 else {
-        throw WireFormatError(.invalidKeyType, "\(field) has key type 0x\(String(bytes[0], radix: 16)), expected 0x05")
+    guard bytes[bytes.startIndex] == 0x05 else {
+        throw WireFormatError(.invalidKeyType, "\(field) has key type 0x\(String(bytes[bytes.startIndex], radix: 16)), expected 0x05")
     }
 }
