@@ -74,13 +74,13 @@ struct SkippedMessageKeys: Sendable {
 
     /// Reads the record form, refusing a partial entry, more than `limit` entries, counters out of
     /// order, or a counter at or past `index` (a chain cannot have skipped a message it has not reached).
-    init(packed: ArraySlice<UInt8>, limit: Int, below index: UInt32, in record: String) throws(RecordError) {
+    init(packed: UnsafeRawBufferPointer, limit: Int, below index: UInt32, in record: String) throws(RecordError) {
         self.init(limit: limit)
         guard packed.count % Self.packedEntryCount == 0, packed.count / Self.packedEntryCount <= limit else {
             throw RecordError(corrupt: record, "skipped keys field of \(packed.count) bytes")
         }
         var previous: UInt32?
-        for offset in stride(from: packed.startIndex, to: packed.endIndex, by: Self.packedEntryCount) {
+        for offset in stride(from: 0, to: packed.count, by: Self.packedEntryCount) {
             let counter = UInt32(packed[offset]) | UInt32(packed[offset + 1]) << 8
                 | UInt32(packed[offset + 2]) << 16 | UInt32(packed[offset + 3]) << 24
             if let previous, counter <= previous { throw RecordError(corrupt: record, "skipped keys out of order") }
@@ -88,7 +88,16 @@ struct SkippedMessageKeys: Sendable {
                 throw RecordError(corrupt: record, "a skipped key for message \(counter), which its chain (at \(index)) has not reached")
             }
             previous = counter
-            insert(SymmetricKey256(exactly: SecretBytes(packed[(offset + 4)..<(offset + Self.packedEntryCount)])), for: counter)
+            let seed = UnsafeRawBufferPointer(rebasing: packed[(offset + 4)..<(offset + Self.packedEntryCount)])
+            insert(SymmetricKey256(exactly: SecretBytes(copying: seed)), for: counter)
         }
+    }
+
+    /// The same from a slice (Sender Key records, which still read with `ProtobufReader`).
+    init(packed: ArraySlice<UInt8>, limit: Int, below index: UInt32, in record: String) throws(RecordError) {
+        let parsed = packed.withUnsafeBytes { raw in
+            Result { () throws(RecordError) -> SkippedMessageKeys in try SkippedMessageKeys(packed: raw, limit: limit, below: index, in: record) }
+        }
+        self = try parsed.get()
     }
 }

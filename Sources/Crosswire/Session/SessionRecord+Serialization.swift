@@ -43,16 +43,24 @@ extension SessionRecord {
         guard format == Self.formatVersion else {
             throw RecordError(.unknownFormat, "session record format \(format) is not \(Self.formatVersion)")
         }
+        let parsed = bytes.withUnsafeBytes { raw in
+            Result { () throws(RecordError) -> SessionRecord in try Self(fields: UnsafeRawBufferPointer(rebasing: raw[1...])) }
+        }
+        self = try parsed.get()
+    }
+
+    private init(fields bytes: UnsafeRawBufferPointer) throws(RecordError) {
         var current: SessionState?
         var archived: [SessionState] = []
-        try RecordError.fields(of: bytes[1...], in: Self.recordName, repeatable: 2) { field in
+        var fields = RecordScanner(bytes, in: Self.recordName, repeatable: 2)
+        while let field = try fields.next() {
             switch field.number {
-            case 1: current = try SessionState(serialized: try field.value.slice(field: 1))
+            case 1: current = try SessionState(serialized: try field.bytes(in: Self.recordName))
             case 2:
                 guard archived.count < SessionLimits.maxArchivedStates else {
                     throw RecordError(corrupt: Self.recordName, "more than \(SessionLimits.maxArchivedStates) archived states")
                 }
-                archived.append(try SessionState(serialized: try field.value.slice(field: 2)))
+                archived.append(try SessionState(serialized: try field.bytes(in: Self.recordName)))
             default: break
             }
         }

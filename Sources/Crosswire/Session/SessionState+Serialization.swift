@@ -89,38 +89,40 @@ extension SessionState {
     /// Decodes one state and refuses any structural inconsistency: a repeated singular field, a missing
     /// one, wrong lengths, too many chains, two chains on one ratchet key, skipped keys out of order or
     /// ahead of their chain, and pending KEM fields that do not match the version (v4 needs both, v3
-    /// none). Secrets are read straight from `bytes` into wiping containers.
-    init(serialized bytes: ArraySlice<UInt8>) throws(RecordError) {
+    /// none). Reads raw memory (`ProtobufScanner`); secrets go straight from it into wiping containers.
+    init(serialized bytes: UnsafeRawBufferPointer) throws(RecordError) {
+        let name = Self.recordName
         var version: MessageVersion?, local: IdentityKey?, remote: IdentityKey?, root: RootKey?
         var previousCounter: UInt32 = 0, sending: SendingChain?, receiving: [ReceivingChain] = []
         var pending: PendingFields?, localRegistration: UInt32 = 0, remoteRegistration: UInt32 = 0
         var baseKey: ECPublicKey?
-        try RecordError.fields(of: bytes, in: Self.recordName, repeatable: 7) { field in
+        var fields = RecordScanner(bytes, in: name, repeatable: 7)
+        while let field = try fields.next() {
             switch field.number {
             case 1:
-                let v = try field.value.uint32(field: 1)
+                let v = try field.uint32(in: name)
                 guard let known = UInt8(exactly: v).flatMap(MessageVersion.init(rawValue:)) else {
-                    throw RecordError(corrupt: Self.recordName, "session version \(v)")
+                    throw RecordError(corrupt: name, "session version \(v)")
                 }
                 version = known
-            case 2: local = IdentityKey(try ECPublicKey(rawRepresentation: try field.value.slice(field: 2, count: 32)))
-            case 3: remote = IdentityKey(try ECPublicKey(rawRepresentation: try field.value.slice(field: 3, count: 32)))
-            case 4: root = RootKey(try field.value.secretKey(field: 4))
-            case 5: previousCounter = try field.value.uint32(field: 5)
-            case 6: sending = try Self.decodeSending(try field.value.slice(field: 6))
+            case 2: local = IdentityKey(try field.publicKey(in: name))
+            case 3: remote = IdentityKey(try field.publicKey(in: name))
+            case 4: root = RootKey(try field.secretKey(in: name))
+            case 5: previousCounter = try field.uint32(in: name)
+            case 6: sending = try Self.decodeSending(try field.bytes(in: name))
             case 7:
                 guard receiving.count < SessionLimits.maxReceivingChains else {
-                    throw RecordError(corrupt: Self.recordName, "more than \(SessionLimits.maxReceivingChains) receiving chains")
+                    throw RecordError(corrupt: name, "more than \(SessionLimits.maxReceivingChains) receiving chains")
                 }
-                let chain = try Self.decodeReceiving(try field.value.slice(field: 7))
+                let chain = try Self.decodeReceiving(try field.bytes(in: name))
                 guard !receiving.contains(where: { $0.ratchetKey == chain.ratchetKey }) else {
-                    throw RecordError(corrupt: Self.recordName, "two receiving chains on one ratchet key")
+                    throw RecordError(corrupt: name, "two receiving chains on one ratchet key")
                 }
                 receiving.append(chain)
-            case 8: pending = try PendingFields(try field.value.slice(field: 8))
-            case 9: localRegistration = try field.value.uint32(field: 9)
-            case 10: remoteRegistration = try field.value.uint32(field: 10)
-            case 11: baseKey = try ECPublicKey(rawRepresentation: try field.value.slice(field: 11, count: 32))
+            case 8: pending = try PendingFields(try field.bytes(in: name))
+            case 9: localRegistration = try field.uint32(in: name)
+            case 10: remoteRegistration = try field.uint32(in: name)
+            case 11: baseKey = try field.publicKey(in: name)
             default: break
             }
         }
@@ -143,15 +145,17 @@ extension SessionState {
     private struct PendingFields {
         var id: PreKeyID?, signed: SignedPreKeyID, kemID: KEMPreKeyID?, kemCiphertext: [UInt8]?, createdAt: UInt64 = 0
 
-        init(_ bytes: ArraySlice<UInt8>) throws(RecordError) {
+        init(_ bytes: UnsafeRawBufferPointer) throws(RecordError) {
+            let name = SessionState.recordName
             var id: PreKeyID?, signed: SignedPreKeyID?, kemID: KEMPreKeyID?, kemCiphertext: [UInt8]?, createdAt: UInt64 = 0
-            try RecordError.fields(of: bytes, in: SessionState.recordName) { inner in
+            var fields = RecordScanner(bytes, in: name)
+            while let inner = try fields.next() {
                 switch inner.number {
-                case 1: id = PreKeyID(try inner.value.uint32(field: 1))
-                case 2: signed = SignedPreKeyID(try inner.value.uint32(field: 2))
-                case 3: kemID = KEMPreKeyID(try inner.value.uint32(field: 3))
-                case 4: kemCiphertext = try inner.value.bytes(field: 4, count: WireLimits.kemCiphertextBytes)
-                case 5: if case .fixed64(let value) = inner.value { createdAt = value }
+                case 1: id = PreKeyID(try inner.uint32(in: name))
+                case 2: signed = SignedPreKeyID(try inner.uint32(in: name))
+                case 3: kemID = KEMPreKeyID(try inner.uint32(in: name))
+                case 4: kemCiphertext = Array(try inner.bytes(count: WireLimits.kemCiphertextBytes, in: name))
+                case 5: if inner.wireType == 1 { createdAt = inner.varint }
                 default: break
                 }
             }
@@ -161,14 +165,16 @@ extension SessionState {
         }
     }
 
-    private static func decodeSending(_ bytes: ArraySlice<UInt8>) throws(RecordError) -> SendingChain {
-        var privateBytes: ArraySlice<UInt8>?, chainKey: SymmetricKey256?, index: UInt32 = 0, publicKey: ECPublicKey?
-        try RecordError.fields(of: bytes, in: Self.recordName) { field in
+    private static func decodeSending(_ bytes: UnsafeRawBufferPointer) throws(RecordError) -> SendingChain {
+        let name = Self.recordName
+        var privateBytes: UnsafeRawBufferPointer?, chainKey: SymmetricKey256?, index: UInt32 = 0, publicKey: ECPublicKey?
+        var fields = RecordScanner(bytes, in: name)
+        while let field = try fields.next() {
             switch field.number {
-            case 1: privateBytes = try field.value.slice(field: 1, count: 32)
-            case 2: chainKey = try field.value.secretKey(field: 2)
-            case 3: index = try field.value.uint32(field: 3)
-            case 4: publicKey = try ECPublicKey(rawRepresentation: try field.value.slice(field: 4, count: 32))
+            case 1: privateBytes = try field.bytes(count: 32, in: name)
+            case 2: chainKey = try field.secretKey(in: name)
+            case 3: index = try field.uint32(in: name)
+            case 4: publicKey = try field.publicKey(in: name)
             default: break
             }
         }
@@ -188,15 +194,17 @@ extension SessionState {
         return SendingChain(ratchetKeyPair: pair, chainKey: ChainKey(chainKey, index: index))
     }
 
-    private static func decodeReceiving(_ bytes: ArraySlice<UInt8>) throws(RecordError) -> ReceivingChain {
+    private static func decodeReceiving(_ bytes: UnsafeRawBufferPointer) throws(RecordError) -> ReceivingChain {
         var ratchetKey: ECPublicKey?, chainKey: SymmetricKey256?, index: UInt32 = 0
-        var packed: ArraySlice<UInt8> = []
-        try RecordError.fields(of: bytes, in: Self.recordName) { field in
+        var packed = UnsafeRawBufferPointer(start: nil, count: 0)
+        let name = Self.recordName
+        var fields = RecordScanner(bytes, in: name)
+        while let field = try fields.next() {
             switch field.number {
-            case 1: ratchetKey = try ECPublicKey(rawRepresentation: try field.value.slice(field: 1, count: 32))
-            case 2: chainKey = try field.value.secretKey(field: 2)
-            case 3: index = try field.value.uint32(field: 3)
-            case 4: packed = try field.value.slice(field: 4)
+            case 1: ratchetKey = try field.publicKey(in: name)
+            case 2: chainKey = try field.secretKey(in: name)
+            case 3: index = try field.uint32(in: name)
+            case 4: packed = try field.bytes(in: name)
             default: break
             }
         }

@@ -59,6 +59,20 @@ public struct ECPrivateKey: Sendable {
         agreementKey = nil
     }
 
+    /// `init(restoring:)` from raw memory (a record field being scanned), without the generic detour.
+    package init(restoring raw: UnsafeRawBufferPointer) throws(CryptoError) {
+        guard raw.count == Self.rawCount else {
+            throw CryptoError(.invalidLength, "Curve25519 private key must be 32 bytes, got \(raw.count)")
+        }
+        secret = SecretBytes(count: 32) { target in
+            target.copyMemory(from: raw)
+            target[0] &= 248
+            target[31] &= 127
+            target[31] |= 64
+        }
+        agreementKey = nil
+    }
+
     /// A fresh key from `entropy`.
     public static func generate(using entropy: some EntropySource = SystemEntropy()) -> ECPrivateKey {
         let raw = SecretBytes(randomCount: 32, using: entropy)

@@ -51,6 +51,14 @@ public struct ECPublicKey: Sendable, Hashable {
         u = serialized.withUnsafeBytes { Bytes32(UnsafeRawBufferPointer(rebasing: $0[1...])) }
     }
 
+    /// The bare 32-byte u from raw memory (a record field being scanned), without the generic detour.
+    public init(rawRepresentation: UnsafeRawBufferPointer) throws(CryptoError) {
+        guard rawRepresentation.count == Self.rawCount else {
+            throw CryptoError(.invalidLength, "Curve25519 public key must be 32 bytes, got \(rawRepresentation.count)")
+        }
+        u = Bytes32(rawRepresentation)
+    }
+
     /// The bare 32-byte u from a slice (a record field), without the generic detour.
     public init(rawRepresentation: ArraySlice<UInt8>) throws(CryptoError) {
         guard rawRepresentation.count == Self.rawCount else {

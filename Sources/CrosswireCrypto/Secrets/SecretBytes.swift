@@ -17,14 +17,16 @@ public struct SecretBytes: @unchecked Sendable {  // shared buffers are never mu
             return unsafeDowncast(buffer, to: Storage.self)
         }
 
-        var count: Int { header }
+        /// Read through the header pointer: a plain class-property read would cost a dynamic
+        /// exclusivity check on every access to a secret.
+        var count: Int { withUnsafeMutablePointerToHeader { $0.pointee } }
 
         var pointer: UnsafeMutableRawPointer {
             withUnsafeMutablePointerToElements { UnsafeMutableRawPointer($0) }
         }
 
         deinit {
-            let count = header
+            let count = self.count
             withUnsafeMutablePointerToElements { elements in
                 sodium_memzero(elements, count)
                 #if DEBUG
@@ -43,6 +45,13 @@ public struct SecretBytes: @unchecked Sendable {  // shared buffers are never mu
                 if source.count > 0 { target.copyMemory(from: source) }
             }
         }
+    }
+
+    /// Copies raw bytes (a field of a record being parsed) into a fresh zeroizing buffer; the
+    /// non-generic form of `init(_:)`.
+    public init(copying source: UnsafeRawBufferPointer) {
+        storage = Storage.make(count: source.count)
+        if source.count > 0 { storage.pointer.copyMemory(from: source.baseAddress!, byteCount: source.count) }
     }
 
     /// `count` bytes from `entropy`.

@@ -113,35 +113,53 @@ public struct SignalMessage: Sendable, Equatable {
             throw WireFormatError(.tooLarge, "SignalMessage of \(bytes.count) bytes exceeds \(WireLimits.maxMessageBytes)")
         }
         version = try MessageVersion(parsing: bytes[0])
-        var reader = ProtobufReader(bytes[1..<(bytes.count - WireLimits.macBytes)])
-        var ratchetKey: ArraySlice<UInt8>?, counter: UInt32?, previousCounter: UInt32?, ciphertext: ArraySlice<UInt8>?
-        while let field = try reader.next() {
-            switch field.number {
-            case 1:
-                guard ratchetKey == nil else { throw Self.duplicate(1) }
-                ratchetKey = try field.value.slice(field: 1)
-            case 2:
-                guard counter == nil else { throw Self.duplicate(2) }
-                counter = try field.value.uint32(field: 2)
-            case 3:
-                guard previousCounter == nil else { throw Self.duplicate(3) }
-                previousCounter = try field.value.uint32(field: 3)
-            case 4:
-                guard ciphertext == nil else { throw Self.duplicate(4) }
-                ciphertext = try field.value.slice(field: 4)
-            default:
-                continue
+        let parsed = bytes.withUnsafeBytes { raw in
+            Result { () throws(WireFormatError) -> Fields in
+                try Fields(UnsafeRawBufferPointer(rebasing: raw[1..<(raw.count - WireLimits.macBytes)]))
             }
         }
-        guard let ratchetKey else { throw WireFormatError(.missingField, "SignalMessage lacks ratchet_key (1)") }
-        guard let counter else { throw WireFormatError(.missingField, "SignalMessage lacks counter (2)") }
-        guard let ciphertext else { throw WireFormatError(.missingField, "SignalMessage lacks ciphertext (4)") }
-        try checkPublicKey(ratchetKey, field: "ratchet_key")
-        self.ratchetKeyRange = ratchetKey.startIndex..<ratchetKey.endIndex
-        self.counter = counter
-        self.previousCounter = previousCounter ?? 0
-        self.ciphertextRange = ciphertext.startIndex..<ciphertext.endIndex
+        let fields = try parsed.get()
+        // Offsets are into the protobuf, which starts after the version byte.
+        self.ratchetKeyRange = (1 + fields.ratchetKey.lowerBound)..<(1 + fields.ratchetKey.upperBound)
+        self.counter = fields.counter
+        self.previousCounter = fields.previousCounter
+        self.ciphertextRange = (1 + fields.ciphertext.lowerBound)..<(1 + fields.ciphertext.upperBound)
         self.serialized = bytes
+        try checkPublicKey(ratchetKeyBytes, field: "ratchet_key")
+    }
+
+    /// The protobuf fields, scanned in place (no copy of the key or the ciphertext).
+    private struct Fields {
+        var ratchetKey: Range<Int>, counter: UInt32, previousCounter: UInt32, ciphertext: Range<Int>
+
+        init(_ protobuf: UnsafeRawBufferPointer) throws(WireFormatError) {
+            var ratchetKey: Range<Int>?, counter: UInt32?, previousCounter: UInt32?, ciphertext: Range<Int>?
+            var scanner = ProtobufScanner(protobuf)
+            while let field = try scanner.next() {
+                switch field.number {
+                case 1:
+                    guard ratchetKey == nil else { throw SignalMessage.duplicate(1) }
+                    let bytes = try field.bytes()
+                    ratchetKey = field.offset..<(field.offset + bytes.count)
+                case 2:
+                    guard counter == nil else { throw SignalMessage.duplicate(2) }
+                    counter = try field.uint32()
+                case 3:
+                    guard previousCounter == nil else { throw SignalMessage.duplicate(3) }
+                    previousCounter = try field.uint32()
+                case 4:
+                    guard ciphertext == nil else { throw SignalMessage.duplicate(4) }
+                    let bytes = try field.bytes()
+                    ciphertext = field.offset..<(field.offset + bytes.count)
+                default:
+                    continue
+                }
+            }
+            guard let ratchetKey else { throw WireFormatError(.missingField, "SignalMessage lacks ratchet_key (1)") }
+            guard let counter else { throw WireFormatError(.missingField, "SignalMessage lacks counter (2)") }
+            guard let ciphertext else { throw WireFormatError(.missingField, "SignalMessage lacks ciphertext (4)") }
+            (self.ratchetKey, self.counter, self.previousCounter, self.ciphertext) = (ratchetKey, counter, previousCounter ?? 0, ciphertext)
+        }
     }
 
     static func duplicate(_ number: Int) -> WireFormatError {
