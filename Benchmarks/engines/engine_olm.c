@@ -276,7 +276,7 @@ static void bench_wire_size(pair *p)
     free(m.buf);
 }
 
-static void bench_steady(pair *p, size_t len, const char *enc_name, const char *dec_name)
+static void bench_steady(pair *p, size_t len, const char *enc_name, const char *dec_name, const char *note)
 {
     conversation(p);
     batch b;
@@ -294,9 +294,62 @@ static void bench_steady(pair *p, size_t len, const char *enc_name, const char *
         sample_add(&dec, rep, t2 - t1, b.n);
         batch_verify(&b, b.n, dec_name);
     }
-    if (want(enc_name)) emit_time(enc_name, ENGINE, &enc, NULL);
-    if (want(dec_name)) emit_time(dec_name, ENGINE, &dec, NULL);
+    if (want(enc_name)) emit_time(enc_name, ENGINE, &enc, note);
+    if (want(dec_name)) emit_time(dec_name, ENGINE, &dec, note);
     batch_free(&b);
+}
+
+/* A session kept only as its pickle: unpickle, step, pickle again, every message (libolm's only
+ * persistent form, encrypted with the pickle key: AES-256-CBC + HMAC-SHA256 + base64). */
+static OlmSession *unpickle(char *pickle, size_t len, char *scratch, OlmSession *s)
+{
+    memcpy(scratch, pickle, len); /* olm_unpickle_session decodes in place */
+    if (olm_unpickle_session(s, "k", 1, scratch, len) == olm_error()) die(ENGINE ": unpickle_session: %s", olm_session_last_error(s));
+    return s;
+}
+
+static size_t repickle(OlmSession *s, char *pickle, size_t cap)
+{
+    size_t n = olm_pickle_session(s, "k", 1, pickle, cap);
+    if (n == olm_error()) die(ENGINE ": pickle_session: %s", olm_session_last_error(s));
+    return n;
+}
+
+static void bench_persisted(pair *p)
+{
+    conversation(p);
+    enum { CAP = 16384 };
+    char *alice_pickle = xmalloc(CAP), *bob_pickle = xmalloc(CAP), *scratch = xmalloc(CAP);
+    size_t alice_len = repickle(p->alice_s, alice_pickle, CAP), bob_len = repickle(p->bob_s, bob_pickle, CAP);
+    OlmSession *s = session_new();
+    batch b;
+    batch_init(&b, STEADY_BATCH, 100);
+    samples enc = {0}, dec = {0};
+    for (int rep = -1; rep < g_reps; rep++) {
+        batch_fill(&b, (uint32_t)(rep + 1) * STEADY_BATCH);
+        uint64_t t0 = now_ns();
+        for (size_t i = 0; i < b.n; i++) {
+            olm_send(unpickle(alice_pickle, alice_len, scratch, s), b.pt + i * 100, 100, &b.msg[i]);
+            alice_len = repickle(s, alice_pickle, CAP);
+        }
+        uint64_t t1 = now_ns();
+        for (size_t i = 0; i < b.n; i++) {
+            recv_into(&b, unpickle(bob_pickle, bob_len, scratch, s), i, "decrypt_100_persisted");
+            bob_len = repickle(s, bob_pickle, CAP);
+        }
+        uint64_t t2 = now_ns();
+        sample_add(&enc, rep, t1 - t0, b.n);
+        sample_add(&dec, rep, t2 - t1, b.n);
+        batch_verify(&b, b.n, "decrypt_100_persisted");
+    }
+    const char *note = "olm_unpickle_session, encrypt or decrypt, olm_pickle_session every message (its only persistent form: AES-256-CBC + HMAC + base64 under a pickle key)";
+    if (want("encrypt_100_persisted")) emit_time("encrypt_100_persisted", ENGINE, &enc, note);
+    if (want("decrypt_100_persisted")) emit_time("decrypt_100_persisted", ENGINE, &dec, note);
+    batch_free(&b);
+    session_free(s);
+    free(alice_pickle);
+    free(bob_pickle);
+    free(scratch);
 }
 
 static void bench_pingpong(pair *p)
@@ -433,8 +486,12 @@ void run_libolm(void)
     pair p = {0};
     p.alice = account_new();
     if (want("setup")) bench_setup(&p);
-    if (want("encrypt_100") || want("decrypt_100")) bench_steady(&p, 100, "encrypt_100", "decrypt_100");
-    if (want("encrypt_1k") || want("decrypt_1k")) bench_steady(&p, 1024, "encrypt_1k", "decrypt_1k");
+    if (want("encrypt_100") || want("decrypt_100")) bench_steady(&p, 100, "encrypt_100", "decrypt_100", NULL);
+    if (want("encrypt_1k") || want("decrypt_1k")) bench_steady(&p, 1024, "encrypt_1k", "decrypt_1k", NULL);
+    if (want("encrypt_100_store") || want("decrypt_100_store"))
+        bench_steady(&p, 100, "encrypt_100_store", "decrypt_100_store",
+                     "libolm has no store: the app keeps the OlmSession in memory, so this is the bare path again");
+    if (want("encrypt_100_persisted") || want("decrypt_100_persisted")) bench_persisted(&p);
     if (want("pingpong")) bench_pingpong(&p);
     if (want("group_encrypt_100") || want("group_decrypt_100")) bench_group();
     if (want("ooo_decrypt")) bench_ooo(&p);

@@ -17,14 +17,29 @@
 #include <time.h>
 
 int g_reps = 9;
-static const char *g_scenario = NULL; /* NULL: all */
+static const char *g_scenario = NULL; /* NULL: all; else a comma-separated list */
 
 static const char *const k_scenarios[] = {
     "setup", "encrypt_100", "decrypt_100", "encrypt_1k", "decrypt_1k", "pingpong",
     "group_encrypt_100", "group_decrypt_100", "ooo_decrypt", "record_bytes_setup", "wire_bytes_100",
+    "encrypt_100_store", "decrypt_100_store", "encrypt_100_persisted", "decrypt_100_persisted",
 };
 
-int want(const char *scenario) { return g_scenario == NULL || strcmp(g_scenario, scenario) == 0; }
+/* Whether `name` is one of the comma-separated entries of `list`. */
+static int in_list(const char *list, const char *name)
+{
+    size_t n = strlen(name);
+    for (const char *p = list; *p;) {
+        const char *end = strchr(p, ',');
+        size_t len = end ? (size_t)(end - p) : strlen(p);
+        if (len == n && strncmp(p, name, n) == 0) return 1;
+        if (!end) break;
+        p = end + 1;
+    }
+    return 0;
+}
+
+int want(const char *scenario) { return g_scenario == NULL || in_list(g_scenario, scenario); }
 
 uint64_t now_ns(void)
 {
@@ -107,7 +122,7 @@ void random_bytes(void *p, size_t len)
 
 static void usage(FILE *f)
 {
-    fprintf(f, "usage: crosswire-engines [--json] [--scenario NAME] [--engine libsignal-c|libolm] [--reps N]\n"
+    fprintf(f, "usage: crosswire-engines [--json] [--scenario NAME[,NAME...]] [--engine libsignal-c|libolm] [--reps N]\n"
                "scenarios:");
     for (size_t i = 0; i < sizeof k_scenarios / sizeof *k_scenarios; i++) fprintf(f, " %s", k_scenarios[i]);
     fprintf(f, "\n");
@@ -136,10 +151,17 @@ int main(int argc, char **argv)
         }
     }
     if (g_scenario) {
-        int known = 0;
-        for (size_t i = 0; i < sizeof k_scenarios / sizeof *k_scenarios; i++)
-            known |= strcmp(g_scenario, k_scenarios[i]) == 0;
-        if (!known) die("unknown scenario '%s' (see --help)", g_scenario);
+        /* Every entry of the list must be a known scenario. */
+        for (const char *p = g_scenario; *p;) {
+            const char *end = strchr(p, ',');
+            size_t len = end ? (size_t)(end - p) : strlen(p);
+            int known = 0;
+            for (size_t i = 0; i < sizeof k_scenarios / sizeof *k_scenarios; i++)
+                known |= strlen(k_scenarios[i]) == len && strncmp(p, k_scenarios[i], len) == 0;
+            if (!known) die("unknown scenario '%.*s' (see --help)", (int)len, p);
+            if (!end) break;
+            p = end + 1;
+        }
     }
     if (engine && strcmp(engine, "libsignal-c") != 0 && strcmp(engine, "libolm") != 0)
         die("unknown engine '%s' (libsignal-c or libolm)", engine);

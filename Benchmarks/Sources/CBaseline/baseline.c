@@ -165,22 +165,25 @@ int cw_ossl_cbc_decrypt_fresh(uint8_t *out, const uint8_t *in, int len, const ui
 
 /* The primitive floor of one steady-state 1:1 message (Signal v3): the chain step (two HMACs under the
  * chain key), HKDF to 80 bytes of message keys, AES-256-CBC, and the 8-byte MAC over both identities
- * (66 bytes) and the serialized message. No protocol logic, no allocation beyond OpenSSL's context. */
+ * (66 bytes) and the serialized message. No protocol logic and no allocation: keyed HMAC states on the
+ * stack and one AES context reused for every message (the cheapest OpenSSL allows; Crosswire also
+ * re-keys its context with zeros after each message, which the floor does not). */
 static void floor_message(int encrypt, const uint8_t *in, int len, uint8_t *out, size_t wire_len) {
     static const uint8_t chain_key[32] = {1};
     static const uint8_t info[] = "WhisperMessageKeys";
-    cw_ossl_hmac_key *ck = cw_ossl_hmac_key_new(chain_key, 32);
+    static cw_ossl_cbc *cbc = NULL;
+    if (!cbc) cbc = cw_ossl_cbc_new();
+    cw_ossl_hmac_key ck, mk;
+    ossl_hmac_keyed_init(&ck, chain_key, 32);
     uint8_t seed[32], next[32], keys[80], mac[32], one = 1, two = 2;
-    cw_ossl_hmac_keyed(ck, seed, &one, 1);
-    cw_ossl_hmac_keyed(ck, next, &two, 1);
-    free(ck);
+    cw_ossl_hmac_keyed(&ck, seed, &one, 1);
+    cw_ossl_hmac_keyed(&ck, next, &two, 1);
     cw_ossl_hkdf(keys, 80, seed, 32, info, sizeof info - 1);
-    if (encrypt) cw_ossl_cbc_encrypt_fresh(out, in, len, keys, keys + 64);
-    cw_ossl_hmac_key *mk = cw_ossl_hmac_key_new(keys + 32, 32);
-    uint8_t wire[2048 + 200] = {0};
-    cw_ossl_hmac_keyed(mk, mac, wire, wire_len + 66 < sizeof wire ? wire_len + 66 : sizeof wire);
-    free(mk);
-    if (!encrypt) cw_ossl_cbc_decrypt_fresh(out, in, len, keys, keys + 64);
+    if (encrypt) cw_ossl_cbc_encrypt(cbc, out, in, len, keys, keys + 64);
+    ossl_hmac_keyed_init(&mk, keys + 32, 32);
+    static uint8_t wire[2048 + 200];
+    cw_ossl_hmac_keyed(&mk, mac, wire, wire_len + 66 < sizeof wire ? wire_len + 66 : sizeof wire);
+    if (!encrypt) cw_ossl_cbc_decrypt(cbc, out, in, len, keys, keys + 64);
 }
 
 void cw_floor_encrypt(const uint8_t *plaintext, int len, uint8_t *out) {
@@ -195,22 +198,22 @@ void cw_floor_decrypt(const uint8_t *ciphertext, int len, uint8_t *out) {
 void cw_floor_group_keys(uint8_t keys[48]) {
     static const uint8_t chain_key[32] = {2};
     static const uint8_t info[] = "WhisperGroup";
-    cw_ossl_hmac_key *ck = cw_ossl_hmac_key_new(chain_key, 32);
+    cw_ossl_hmac_key ck;
+    ossl_hmac_keyed_init(&ck, chain_key, 32);
     uint8_t seed[32], next[32], one = 1, two = 2;
-    cw_ossl_hmac_keyed(ck, seed, &one, 1);
-    cw_ossl_hmac_keyed(ck, next, &two, 1);
-    free(ck);
+    cw_ossl_hmac_keyed(&ck, seed, &one, 1);
+    cw_ossl_hmac_keyed(&ck, next, &two, 1);
     cw_ossl_hkdf(keys, 48, seed, 32, info, sizeof info - 1);
 }
 
 /* HKDF with a 32-byte salt (the root key of a DH ratchet step) to 64 bytes. */
 void cw_floor_root_step(const uint8_t salt[32], const uint8_t dh[32], uint8_t out[64]) {
     static const uint8_t info[] = "WhisperRatchet";
-    cw_ossl_hmac_key *extract = cw_ossl_hmac_key_new(salt, 32);
+    cw_ossl_hmac_key extract, kk, *k = &kk;
+    ossl_hmac_keyed_init(&extract, salt, 32);
     uint8_t prk[32], t[32];
-    cw_ossl_hmac_keyed(extract, prk, dh, 32);
-    free(extract);
-    cw_ossl_hmac_key *k = cw_ossl_hmac_key_new(prk, 32);
+    cw_ossl_hmac_keyed(&extract, prk, dh, 32);
+    ossl_hmac_keyed_init(k, prk, 32);
     uint8_t block[32 + sizeof info];
     memcpy(block, info, sizeof info - 1);
     block[sizeof info - 1] = 1;
@@ -221,5 +224,4 @@ void cw_floor_root_step(const uint8_t salt[32], const uint8_t dh[32], uint8_t ou
     memcpy(block2 + 32, info, sizeof info - 1);
     block2[32 + sizeof info - 1] = 2;
     cw_ossl_hmac_keyed(k, out + 32, block2, 32 + sizeof info);
-    free(k);
 }

@@ -12,14 +12,15 @@ import Foundation
 // operation must make, with the fastest providers measured on this machine, and no protocol logic.
 // Usage: swift run -c release crosswire-compare [--json] [--reps N] [--rounds N]
 //
-// Engines are interleaved round by round (Crosswire, floor, stores, peer engines; again …), and each
-// ratio is the median of the per-round ratios with their spread: on a noisy VM the machine's speed
-// drifts between rounds, and a ratio taken within one round cancels most of it.
+// Engines are interleaved repetition by repetition: each round runs every scenario group once on
+// Crosswire, the floor, the stores and the peer engines back to back (one measured repetition after a
+// warm-up each), and each ratio is the median of the per-round ratios with their spread: on a noisy VM
+// the machine's speed drifts, and a ratio taken within one repetition cancels most of it.
 
 let arguments = CommandLine.arguments
 let jsonOutput = arguments.contains("--json")
-let reps = arguments.firstIndex(of: "--reps").flatMap { Int(arguments[$0 + 1]) } ?? 3
-let rounds = max(1, arguments.firstIndex(of: "--rounds").flatMap { Int(arguments[$0 + 1]) } ?? 5)
+let reps = arguments.firstIndex(of: "--reps").flatMap { Int(arguments[$0 + 1]) } ?? 1
+let rounds = max(1, arguments.firstIndex(of: "--rounds").flatMap { Int(arguments[$0 + 1]) } ?? 7)
 cw_init()
 
 struct Row: Sendable {
@@ -104,7 +105,7 @@ func storePair<Store: SignalProtocolStore>(_ alice: Store, _ bob: Store, _ bobBu
 
 /// encrypt/decrypt of 100 B committed through a store: the in-memory one, and SQLite at FULL and NORMAL
 /// durability, with the cost of a bare one-row commit beside them (what dominates on disk).
-func storeRows() async throws -> [Row] {
+func storeRows(_ group: Set<String>) async throws -> [Row] {
     var rows: [Row] = []
     let payload = [UInt8](repeating: 0x61, count: 100)
     func measure<Store: SignalProtocolStore>(_ suffix: String, _ alice: Store, _ bob: Store, batch: Int) async throws {
@@ -121,7 +122,21 @@ func storeRows() async throws -> [Row] {
         }))
     }
     let memory = { InMemorySignalProtocolStore(identity: IdentityKeyPair.generate(), registrationID: RegistrationID.generate()) }
-    try await measure("store", memory(), memory(), batch: 2000)
+    if group.contains("encrypt_100_store") {
+        try await measure("store", memory(), memory(), batch: 2000)
+        // What the transaction itself costs: an empty body through the in-memory store's actor.
+        let store = memory()
+        let address = ProtocolAddress(name: "bob", deviceID: DeviceID(1))
+        rows.append(row("store_transaction_empty", "crosswire", try await timed(2000) {
+            _ = try await store.transaction(.session(address)) { _ in 0 }
+        }))
+        rows.append(row("store_transaction_load_save", "crosswire", try await timed(2000) {
+            try await store.transaction(.session(address)) { t in
+                if let record = t.session(for: address) { t.storeSession(record, for: address) } else { t.storeSession(SessionRecord(), for: address) }
+            }
+        }))
+    }
+    guard group.contains("encrypt_100_sqlite") else { return rows }
 
     let directory = NSTemporaryDirectory() + "crosswire-bench-" + UUID().uuidString
     try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
@@ -183,10 +198,15 @@ func steadyState() async throws -> (SessionRecord, SessionRecord) {
     return (await alice.store.session(for: bob.address)!, await bob.store.session(for: alice.address)!)
 }
 
-@Sendable nonisolated func crosswireRows() async throws -> [Row] {
+/// The Crosswire rows of the scenarios in `group` (one group per call, so that engines alternate
+/// group by group).
+@Sendable nonisolated func crosswireRows(_ group: Set<String>) async throws -> [Row] {
     var rows: [Row] = []
     let p100 = [UInt8](repeating: 0x61, count: 100), p1k = [UInt8](repeating: 0x62, count: 1024)
-    rows.append(row("setup", "crosswire", try await timed(20) { _ = try await setup(p100) }))
+    if group.contains("setup") {
+        rows.append(row("setup", "crosswire", try await timed(20) { _ = try await setup(p100) }))
+    }
+    if group.contains("record_parse_setup") {
     let (_, _, record) = try await setup(p100)
     rows.append(Row(scenario: "record_bytes_setup", engine: "crosswire", ns: 0, min: 0, max: 0, bytes: record.serialized.count))
     let recordBytes = record.serialized
@@ -194,8 +214,9 @@ func steadyState() async throws -> (SessionRecord, SessionRecord) {
     rows.append(row("record_serialize_setup", "crosswire", try await timed(20000) { sink &+= record.serialized.count }))
     rows.append(row("record_parse_setup", "crosswire", try await timed(20000) { sink &+= try SessionRecord(serialized: recordBytes).archived.count }))
     precondition(sink >= 0)
+    }
     // What a store that persists every message pays: parse, step, serialize, per message.
-    do {
+    if group.contains("encrypt_100_persisted") {
         let (alice, bob) = try await steadyState()
         var aliceBytes = alice.serialized, bobBytes = bob.serialized
         var sent: [SignalMessage] = []
@@ -213,7 +234,7 @@ func steadyState() async throws -> (SessionRecord, SessionRecord) {
             bobBytes = record.serialized
         }))
     }
-    for (name, payload) in [("100", p100), ("1k", p1k)] {
+    for (name, payload) in [("100", p100), ("1k", p1k)] where group.contains("encrypt_\(name)") {
         var (alice, bob) = try await steadyState()
         // The messages Bob decrypts are made first, untimed; the timed encryptions follow on the same
         // chain, each message living until the next, as when it is handed to the network (keeping every
@@ -238,13 +259,16 @@ func steadyState() async throws -> (SessionRecord, SessionRecord) {
             index += 1
         }))
     }
-    var (alice, bob) = try await steadyState()
-    rows.append(row("pingpong", "crosswire", try await timed(100) {
-        guard case .signal(let a) = try alice.encrypt(p100) else { fatalError() }
-        _ = try bob.decrypt(a)
-        guard case .signal(let b) = try bob.encrypt(p100) else { fatalError() }
-        _ = try alice.decrypt(b)
-    }).halvedPerMessage)
+    if group.contains("pingpong") {
+        var (alice, bob) = try await steadyState()
+        rows.append(row("pingpong", "crosswire", try await timed(100) {
+            guard case .signal(let a) = try alice.encrypt(p100) else { fatalError() }
+            _ = try bob.decrypt(a)
+            guard case .signal(let b) = try bob.encrypt(p100) else { fatalError() }
+            _ = try alice.decrypt(b)
+        }).halvedPerMessage)
+    }
+    if group.contains("ooo_decrypt") {
     var oooSamples: [Double] = []
     for _ in 0...reps {
         var (sender, receiver) = try await steadyState()
@@ -260,6 +284,8 @@ func steadyState() async throws -> (SessionRecord, SessionRecord) {
     oooSamples.removeFirst()
     oooSamples.sort()
     rows.append(Row(scenario: "ooo_decrypt", engine: "crosswire", ns: oooSamples[oooSamples.count / 2], min: oooSamples.first!, max: oooSamples.last!))
+    }
+    guard group.contains("group_encrypt_100") else { return rows }
 
     let groupID = [UInt8](repeating: 3, count: 16)
     let sender = peer("sender"), member = peer("member")
@@ -288,7 +314,7 @@ func x25519KeyPair() -> (Curve25519.KeyAgreement.PrivateKey, Curve25519.KeyAgree
     return (key, key.publicKey)
 }
 
-@Sendable nonisolated func floorRows() async throws -> [Row] {
+@Sendable nonisolated func floorRows(_ group: Set<String>) async throws -> [Row] {
     var rows: [Row] = []
     let p100 = [UInt8](repeating: 0x61, count: 100), p1k = [UInt8](repeating: 0x62, count: 1024)
     var out = [UInt8](repeating: 0, count: 2048)
@@ -305,21 +331,24 @@ func x25519KeyPair() -> (Curve25519.KeyAgreement.PrivateKey, Curve25519.KeyAgree
         cw_floor_root_step(salt, dh(), &root)
         cw_floor_root_step(salt, dh(), &root)
     }
-    for (name, payload) in [("100", p100), ("1k", p1k)] {
+    for (name, payload) in [("100", p100), ("1k", p1k)] where group.contains("encrypt_\(name)") {
         rows.append(row("encrypt_\(name)", "floor", await timed(5000) { cw_floor_encrypt(payload, Int32(payload.count), &out) }))
         let padded = (payload.count / 16 + 1) * 16
         rows.append(row("decrypt_\(name)", "floor", await timed(5000) { cw_floor_decrypt(out, Int32(padded), &out) }))
     }
     // Ping-pong, per message: the sender's symmetric work, and the receiver's DH ratchet step (new key,
     // two agreements, two root KDFs) plus its symmetric work.
-    rows.append(row("pingpong", "floor", await timed(200) {
-        cw_floor_encrypt(p100, 100, &out)
-        ratchetStep()
-        cw_floor_decrypt(out, 112, &out)
-    }))
+    if group.contains("pingpong") {
+        rows.append(row("pingpong", "floor", await timed(200) {
+            cw_floor_encrypt(p100, 100, &out)
+            ratchetStep()
+            cw_floor_decrypt(out, 112, &out)
+        }))
+    }
     // Setup: Bob makes identity, signed and one-time prekeys and signs; Alice verifies, makes base and
     // ratchet keys, runs 4 agreements + the ratchet agreement and encrypts; Bob runs 4 agreements, a DH
     // ratchet step and decrypts.
+    if group.contains("setup") {
     rows.append(row("setup", "floor", await timed(50) {
         for _ in 0..<3 { _ = keygen() }
         cw_sodium_ed25519_sign(&signature, edPublic, 32, edSecret)
@@ -333,8 +362,10 @@ func x25519KeyPair() -> (Curve25519.KeyAgreement.PrivateKey, Curve25519.KeyAgree
         ratchetStep()
         cw_floor_decrypt(out, 112, &out)
     }))
+    }
     var keys = [UInt8](repeating: 0, count: 48)
     let fresh = cw_ossl_cbc_new()
+    if group.contains("group_encrypt_100") {
     rows.append(row("group_encrypt_100", "floor", await timed(2000) {
         cw_floor_group_keys(&keys)
         _ = cw_ossl_cbc_encrypt(fresh, &out, p100, 100, Array(keys[16..<48]), keys)
@@ -345,31 +376,30 @@ func x25519KeyPair() -> (Curve25519.KeyAgreement.PrivateKey, Curve25519.KeyAgree
         cw_floor_group_keys(&keys)
         _ = cw_ossl_cbc_decrypt(fresh, &out, out, 112, Array(keys[16..<48]), keys)
     }))
+    }
     // Out of order (1000 in reverse), per message: the chain steps to reach the end once (amortised:
     // one step per message), then one message's keys and decryption.
-    rows.append(row("ooo_decrypt", "floor", await timed(5000) {
-        cw_floor_group_keys(&keys)
-        cw_floor_decrypt(out, 112, &out)
-    }))
+    if group.contains("ooo_decrypt") {
+        rows.append(row("ooo_decrypt", "floor", await timed(5000) {
+            cw_floor_group_keys(&keys)
+            cw_floor_decrypt(out, 112, &out)
+        }))
+    }
     return rows
 }
 
 // MARK: Peer engines
 
-func engineRows() throws -> [Row] {
+/// The peer engines' rows of `group`: one run of the C program per group, one measured repetition
+/// after its warm-up, so that peers alternate with Crosswire and the floor repetition by repetition.
+func engineRows(_ group: [String]) throws -> [Row] {
     let engines = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent().appendingPathComponent("engines")
-    let make = Process()
-    make.executableURL = URL(fileURLWithPath: "/usr/bin/make")
-    make.arguments = ["-s", "-C", engines.path]
-    try make.run()
-    make.waitUntilExit()
-    guard make.terminationStatus == 0 else {
-        throw CocoaError(.executableLoad, userInfo: [NSLocalizedDescriptionKey: "make -C engines failed (apt: libsignal-protocol-c-dev libolm-dev libssl-dev)"])
-    }
+    let peerScenarios = group.filter { peerEngineScenarios.contains($0) }
+    guard !peerScenarios.isEmpty else { return [] }
     let run = Process()
     run.executableURL = engines.appendingPathComponent("crosswire-engines")
-    run.arguments = ["--json"]
+    run.arguments = ["--json", "--reps", "1", "--scenario", peerScenarios.joined(separator: ",")]
     let pipe = Pipe()
     run.standardOutput = pipe
     try run.run()
@@ -384,25 +414,60 @@ func engineRows() throws -> [Row] {
     }
 }
 
+/// Builds the C program once (make is a no-op when it is up to date).
+func buildEngines() throws {
+    let engines = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().appendingPathComponent("engines")
+    let make = Process()
+    make.executableURL = URL(fileURLWithPath: "/usr/bin/make")
+    make.arguments = ["-s", "-C", engines.path]
+    try make.run()
+    make.waitUntilExit()
+    guard make.terminationStatus == 0 else {
+        throw CocoaError(.executableLoad, userInfo: [NSLocalizedDescriptionKey: "make -C engines failed (apt: libsignal-protocol-c-dev libolm-dev libssl-dev)"])
+    }
+}
+
+/// What the C program measures.
+let peerEngineScenarios: Set<String> = [
+    "setup", "encrypt_100", "decrypt_100", "encrypt_1k", "decrypt_1k", "pingpong", "group_encrypt_100", "group_decrypt_100",
+    "ooo_decrypt", "record_bytes_setup", "wire_bytes_100", "encrypt_100_store", "decrypt_100_store", "encrypt_100_persisted",
+    "decrypt_100_persisted",
+]
+
 // MARK: Report
+
+/// Scenarios measured together (one session serves both directions); each round runs every group on
+/// Crosswire, the floor, the stores and the peer engines back to back, one repetition each.
+let groups: [[String]] = [
+    ["setup"], ["encrypt_100", "decrypt_100", "wire_bytes_100"], ["encrypt_1k", "decrypt_1k"], ["pingpong"],
+    ["group_encrypt_100", "group_decrypt_100"], ["ooo_decrypt"],
+    ["record_bytes_setup", "record_serialize_setup", "record_parse_setup"], ["encrypt_100_persisted", "decrypt_100_persisted"],
+    ["encrypt_100_store", "decrypt_100_store", "store_transaction_empty", "store_transaction_load_save"], ["encrypt_100_store_main", "decrypt_100_store_main"],
+    ["encrypt_100_sqlite", "decrypt_100_sqlite", "encrypt_100_sqlite_normal", "decrypt_100_sqlite_normal", "sqlite_commit_full", "sqlite_commit_normal"],
+]
 
 var perRound: [[Row]] = []
 var storeFailure: String?, engineFailure: String?
+do { try buildEngines() } catch { engineFailure = "\(error)" }
 for _ in 0..<rounds {
     var round: [Row] = []
-    round += try await Task.detached(operation: crosswireRows).value
-    round += try await Task.detached(operation: floorRows).value
-    do {
-        round += try await storeRows()
-        round += try await mainActorRows()
-    } catch {
-        storeFailure = "\(error)"
-    }
-    if engineFailure == nil {
+    for group in groups {
+        let wanted = Set(group)
+        round += try await Task.detached { try await crosswireRows(wanted) }.value
+        round += try await Task.detached { try await floorRows(wanted) }.value
         do {
-            round += try engineRows()
+            round += try await storeRows(wanted)
+            if wanted.contains("encrypt_100_store_main") { round += try await mainActorRows() }
         } catch {
-            engineFailure = "\(error)"
+            storeFailure = "\(error)"
+        }
+        if engineFailure == nil {
+            do {
+                round += try engineRows(group)
+            } catch {
+                engineFailure = "\(error)"
+            }
         }
     }
     perRound.append(round)
@@ -422,9 +487,14 @@ let all: [Row] = perRound[0].map { first in
 
 /// `a / b` per round for one scenario: median, min, max (nil when either engine is missing).
 @MainActor func roundRatio(_ scenario: String, _ a: String, _ b: String) -> (Double, Double, Double)? {
+    roundRatio((scenario, a), (scenario, b))
+}
+
+/// The same across scenarios: row `a` over row `b` of the same round.
+@MainActor func roundRatio(_ a: (String, String), _ b: (String, String)) -> (Double, Double, Double)? {
     let ratios: [Double] = perRound.compactMap { round in
-        guard let x = round.first(where: { $0.scenario == scenario && $0.engine == a }),
-              let y = round.first(where: { $0.scenario == scenario && $0.engine == b }) else { return nil }
+        guard let x = round.first(where: { $0.scenario == a.0 && $0.engine == a.1 }),
+              let y = round.first(where: { $0.scenario == b.0 && $0.engine == b.1 }) else { return nil }
         let num = x.bytes.map(Double.init) ?? x.ns, den = y.bytes.map(Double.init) ?? y.ns
         return den > 0 ? num / den : nil
     }
@@ -435,7 +505,7 @@ let all: [Row] = perRound[0].map { first in
 let scenarios = ["setup", "encrypt_100", "decrypt_100", "encrypt_1k", "decrypt_1k", "pingpong", "group_encrypt_100",
                  "group_decrypt_100", "ooo_decrypt", "record_bytes_setup", "wire_bytes_100",
                  "record_serialize_setup", "record_parse_setup", "encrypt_100_persisted", "decrypt_100_persisted",
-                 "encrypt_100_store", "decrypt_100_store", "encrypt_100_store_main", "decrypt_100_store_main", "encrypt_100_sqlite", "decrypt_100_sqlite",
+                 "encrypt_100_store", "decrypt_100_store", "store_transaction_empty", "store_transaction_load_save", "encrypt_100_store_main", "decrypt_100_store_main", "encrypt_100_sqlite", "decrypt_100_sqlite",
                  "encrypt_100_sqlite_normal", "decrypt_100_sqlite_normal", "sqlite_commit_full", "sqlite_commit_normal"]
 if jsonOutput {
     for r in all {
@@ -480,4 +550,27 @@ if jsonOutput {
               + pad(cw?.allocs.map { String(format: "%.1f", $0) } ?? "-", 8, right: true) + "  " + spread)
     }
     for r in all where r.note != nil { print("note [\(r.engine) \(r.scenario)]: \(r.note!)") }
+    // Issue 13's goals, as per-round ratios (median, min–max).
+    print("\ngoals (median of per-round ratios, min–max):")
+    let goals: [(String, (String, String), (String, String), Double, Bool)] = [
+        ("encrypt_100_store: libsignal-c / crosswire ≥ 2", ("encrypt_100_store", "libsignal-c"), ("encrypt_100_store", "crosswire"), 2, true),
+        ("decrypt_100_store: libsignal-c / crosswire ≥ 2", ("decrypt_100_store", "libsignal-c"), ("decrypt_100_store", "crosswire"), 2, true),
+        ("encrypt_100_persisted: libsignal-c _store / crosswire ≥ 1.3", ("encrypt_100_store", "libsignal-c"), ("encrypt_100_persisted", "crosswire"), 1.3, true),
+        ("decrypt_100_persisted: libsignal-c _store / crosswire ≥ 1.3", ("decrypt_100_store", "libsignal-c"), ("decrypt_100_persisted", "crosswire"), 1.3, true),
+        ("encrypt_100: crosswire / floor ≤ 1.3", ("encrypt_100", "crosswire"), ("encrypt_100", "floor"), 1.3, false),
+        ("decrypt_100: crosswire / floor ≤ 1.3", ("decrypt_100", "crosswire"), ("decrypt_100", "floor"), 1.3, false),
+        ("encrypt_1k: crosswire / floor ≤ 1.3", ("encrypt_1k", "crosswire"), ("encrypt_1k", "floor"), 1.3, false),
+        ("decrypt_1k: crosswire / floor ≤ 1.3", ("decrypt_1k", "crosswire"), ("decrypt_1k", "floor"), 1.3, false),
+        ("encrypt_100: libsignal-c / crosswire ≥ 2.5", ("encrypt_100", "libsignal-c"), ("encrypt_100", "crosswire"), 2.5, true),
+        ("decrypt_100: libsignal-c / crosswire ≥ 2.5", ("decrypt_100", "libsignal-c"), ("decrypt_100", "crosswire"), 2.5, true),
+    ]
+    for (label, a, b, bound, atLeast) in goals {
+        guard let (med, lo, hi) = roundRatio(a, b) else { print("  \(label): not measured"); continue }
+        let met = atLeast ? med >= bound : med <= bound
+        print("  " + pad(label, 62) + String(format: "%.2f× (%.2f–%.2f)  ", med, lo, hi) + (met ? "met" : "NOT met"))
+    }
+    for (label, scenario, bound) in [("record_parse_setup ≤ 0.7 µs", "record_parse_setup", 700.0), ("record_serialize_setup ≤ 0.4 µs", "record_serialize_setup", 400.0)] {
+        guard let r = all.first(where: { $0.scenario == scenario && $0.engine == "crosswire" }) else { continue }
+        print("  " + pad(label, 62) + String(format: "%.2f µs  ", r.ns / 1000) + (r.ns <= bound ? "met" : "NOT met"))
+    }
 }

@@ -136,16 +136,17 @@ public struct SessionCipher<Store: SignalProtocolStore>: Sendable {
     }
 
     private func encryptMessage(_ plaintext: [UInt8], in transaction: inout Store.Transaction) throws(SessionError) -> CiphertextMessage {
-        guard var record = try loadRecord(transaction), let current = record.current else {
+        guard var record = try loadRecord(transaction), record.current != nil else {
             throw SessionError(.noSession, "no session with \(address)")
         }
-        if let pending = current.pendingPreKey, pending.createdAt != 0 {
+        // Read what is needed rather than copy the state: a copy would share the chain key's buffer.
+        if let pending = record.current!.pendingPreKey, pending.createdAt != 0 {
             let age = now() &- pending.createdAt
             if now() > pending.createdAt, age > policy.maxUnacknowledgedSessionAge {
                 throw SessionError(.noSession, "the session with \(address) went unanswered for \(age / 3_600_000) h (limit \(policy.maxUnacknowledgedSessionAge / 3_600_000) h): fetch a new bundle")
             }
         }
-        try requireTrusted(current.remoteIdentity, .sending, in: transaction)
+        try requireTrusted(record.current!.remoteIdentity, .sending, in: transaction)
         let message = try record.encrypt(plaintext)
         try saveRecord(record, in: &transaction)
         return message
@@ -272,7 +273,7 @@ public struct SessionCipher<Store: SignalProtocolStore>: Sendable {
     /// Runs `body` as one store transaction on this address; the store's own failures (opening,
     /// committing) become `storeFailure`, and every error names the address.
     nonisolated(nonsending) private func inTransaction<Result: Sendable>(
-        _ body: @escaping @Sendable (inout Store.Transaction) throws -> Result
+        _ body: @Sendable (inout Store.Transaction) throws -> Result
     ) async throws(SessionError) -> Result {
         do {
             return try await store.transaction(.session(address), body)

@@ -45,10 +45,18 @@ extension InMemorySignalProtocolStore {
 
         /// The session record for `address`.
         public func session(for address: ProtocolAddress) -> SessionRecord? {
-            changes.sessions[address] ?? base.sessions[address]
+            if let written = changes.session, written.address == address { return written.record }
+            if !changes.sessions.isEmpty, let written = changes.sessions[address] { return written }
+            return base.sessions[address]
         }
         /// Replaces the session record for `address` when the transaction commits.
-        public mutating func storeSession(_ record: SessionRecord, for address: ProtocolAddress) { changes.sessions[address] = record }
+        public mutating func storeSession(_ record: SessionRecord, for address: ProtocolAddress) {
+            if changes.session == nil || changes.session!.address == address {
+                changes.session = (address, record)
+            } else {
+                changes.sessions[address] = record
+            }
+        }
 
         /// The one-time prekey `id`, while unused.
         public func preKey(id: PreKeyID) -> OneTimePreKey? {
@@ -170,6 +178,9 @@ extension InMemorySignalProtocolStore {
     /// A transaction's writes; a `.some(nil)` entry is a deletion.
     struct Changes {
         var identities: [ProtocolAddress: IdentityKey] = [:]
+        /// The first session written: a 1:1 operation writes exactly one, so it stays out of a
+        /// dictionary (no allocation, one hash fewer); any other address goes to `sessions`.
+        var session: (address: ProtocolAddress, record: SessionRecord)?
         var sessions: [ProtocolAddress: SessionRecord] = [:]
         var senderKeys: [SenderKeyName: SenderKeyRecord] = [:]
         var preKeys: [PreKeyID: OneTimePreKey?] = [:]
@@ -182,6 +193,7 @@ extension InMemorySignalProtocolStore {
 
         func apply(to contents: inout Contents) {
             for (address, key) in identities { contents.identities[address] = key }
+            if let session { contents.sessions[session.address] = session.record }
             for (address, record) in sessions { contents.sessions[address] = record }
             for (name, record) in senderKeys { contents.senderKeys[name] = record }
             for (id, key) in preKeys { contents.preKeys[id] = key }
