@@ -162,6 +162,17 @@ var cbcOut = [UInt8](repeating: 0, count: 256)
 run("AES-256-CBC encrypt, 100 B", "AES256CBC.encrypt", .crosswire) {
     blackHole(try! AES256CBC.encrypt(plaintext100, key: aesKey, iv: iv))
 }
+run("AES-256-CBC encrypt, 100 B", "AES256CBC.encrypt(into:) (per-message path)", .crosswire) {
+    aesKey.withUnsafeBytes { key in
+        iv.withUnsafeBytes { ivBytes in
+            plaintext100.withUnsafeBytes { input in
+                cbcOut.withUnsafeMutableBytes { out in
+                    try! AES256CBC.encrypt(input, key: key, iv: ivBytes, into: UnsafeMutableRawBufferPointer(rebasing: out[0..<112]))
+                }
+            }
+        }
+    }
+}
 run("AES-256-CBC encrypt, 100 B", "OpenSSL EVP, context per call (C)", .wrapped) {
     _ = cw_ossl_cbc_encrypt_fresh(&cbcOut, plaintext100, 100, key32, iv)
 }
@@ -173,6 +184,17 @@ run("AES-256-CBC encrypt, 100 B", "OpenSSL EVP, reused context (C)", .alternativ
 }
 run("AES-256-CBC decrypt, 100 B", "AES256CBC.decrypt", .crosswire) {
     blackHole(try! AES256CBC.decrypt(ciphertext, key: aesKey, iv: iv))
+}
+run("AES-256-CBC decrypt, 100 B", "AES256CBC.decrypt(into:) (per-message path)", .crosswire) {
+    aesKey.withUnsafeBytes { key in
+        iv.withUnsafeBytes { ivBytes in
+            ciphertext.withUnsafeBytes { input in
+                cbcOut.withUnsafeMutableBytes { out in
+                    blackHole(try! AES256CBC.decrypt(input, key: key, iv: ivBytes, into: out))
+                }
+            }
+        }
+    }
 }
 run("AES-256-CBC decrypt, 100 B", "OpenSSL EVP, context per call (C)", .wrapped) {
     _ = cw_ossl_cbc_decrypt_fresh(&cbcOut, ciphertext, Int32(ciphertext.count), key32, iv)
