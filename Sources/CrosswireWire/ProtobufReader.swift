@@ -36,63 +36,28 @@ public struct ProtobufReader: Sendable {
     /// Whether every byte has been consumed.
     public var isAtEnd: Bool { offset >= input.endIndex }
 
-    /// The next field, or `nil` at the end of input.
+    /// The next field, or `nil` at the end of input. The rules are `ProtobufScanner`'s, which reads it.
     public mutating func next() throws -> Field? {
         guard !isAtEnd else { return nil }
-        let key = try readVarint()
-        let number = key >> 3
-        guard number >= 1, number <= 0x1FFF_FFFF else {
-            throw WireFormatError(.valueOutOfRange, "field number \(number) is out of range")
-        }
-        switch key & 7 {
-        case 0:
-            return Field(number: Int(number), value: .varint(try readVarint()))
-        case 1:
-            let raw = try take(8)
-            var value: UInt64 = 0
-            for (i, b) in raw.enumerated() { value |= UInt64(b) << (8 * UInt64(i)) }
-            return Field(number: Int(number), value: .fixed64(value))
-        case 2:
-            let length = try readVarint()
-            guard length <= UInt64(input.endIndex - offset) else {
-                throw WireFormatError(.truncated, "field \(number) declares \(length) bytes, \(input.endIndex - offset) remain")
+        let base = input.startIndex
+        let scanned = input.withUnsafeBytes { raw in
+            Result { () throws(WireFormatError) -> (ProtobufScanner.Field?, Int) in
+                var scanner = ProtobufScanner(raw, at: offset - base)
+                let field = try scanner.next()
+                return (field, scanner.position)
             }
-            return Field(number: Int(number), value: .bytes(try take(Int(length))))
-        case 5:
-            let raw = try take(4)
-            var value: UInt32 = 0
-            for (i, b) in raw.enumerated() { value |= UInt32(b) << (8 * UInt32(i)) }
-            return Field(number: Int(number), value: .fixed32(value))
-        default:
-            throw WireFormatError(.unsupportedWireType, "field \(number) has wire type \(key & 7)")
         }
-    }
-
-    private mutating func take(_ count: Int) throws -> ArraySlice<UInt8> {
-        guard count <= input.endIndex - offset else {
-            throw WireFormatError(.truncated, "need \(count) bytes at offset \(offset - input.startIndex), \(input.endIndex - offset) remain")
+        let (field, position) = try scanned.get()
+        offset = base + position
+        guard let field else { return nil }
+        let value: Value
+        switch field.wireType {
+        case 0: value = .varint(field.varint)
+        case 1: value = .fixed64(field.varint)
+        case 2: value = .bytes(input[(base + field.offset)..<(base + field.offset + field.bytes.count)])
+        default: value = .fixed32(UInt32(truncatingIfNeeded: field.varint))
         }
-        defer { offset += count }
-        return input[offset..<offset + count]
-    }
-
-    /// At most 10 bytes; the 10th may only carry the top bit of a 64-bit value.
-    private mutating func readVarint() throws -> UInt64 {
-        var result: UInt64 = 0
-        var shift: UInt64 = 0
-        while true {
-            guard offset < input.endIndex else {
-                throw WireFormatError(.truncated, "varint runs past the end of input")
-            }
-            let byte = input[offset]
-            offset += 1
-            if shift == 63 && byte > 1 {
-                throw WireFormatError(.malformedVarint, "varint overflows 64 bits")
-            }
-            result |= UInt64(byte & 0x7f) << shift
-            if byte & 0x80 == 0 { return result }
-            shift += 7
-        }
+        return Field(number: field.number, value: value)
     }
 }
 

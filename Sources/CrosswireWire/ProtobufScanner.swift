@@ -50,6 +50,15 @@ public struct ProtobufScanner {
     @inlinable
     public init(_ input: UnsafeRawBufferPointer) { self.input = input }
 
+    /// Resumes a scan of `input` at `offset` (how `ProtobufReader` reads its slice one field at a time).
+    init(_ input: UnsafeRawBufferPointer, at offset: Int) {
+        self.input = input
+        self.offset = offset
+    }
+
+    /// Where the next field starts.
+    var position: Int { offset }
+
     /// The next field, or `nil` at the end of the input.
     @inlinable
     public mutating func next() throws(WireFormatError) -> Field? {

@@ -83,8 +83,8 @@ final class Fixture: Sendable {
         var group: [[UInt8]] = []
         for i in 0..<3 { group.append(try await aliceGroup.encrypt([UInt8](repeating: 7, count: i * 30), groupID: Self.groupID).serialized) }
         groupMessages = group
-        senderKeyRecordBytes = try await bobStore.senderKey(for: SenderKeyName(groupID: Self.groupID, sender: aliceAddress))!.serialized
-        bobRecord = try await bobStore.session(for: aliceAddress)!
+        senderKeyRecordBytes = await bobStore.senderKey(for: SenderKeyName(groupID: Self.groupID, sender: aliceAddress))!.serialized
+        bobRecord = await bobStore.session(for: aliceAddress)!
         bobRecordBytes = bobRecord.serialized
         identityBytes = bobIdentity.serialized
     }

@@ -59,7 +59,7 @@ struct PreKeyLifecycleTests {
         let carol = Device("carol", seed: 354)
         try await carol.cipher(for: bob).process(try await bob.bundle(signedID: 2, preKeyID: nil, kemID: nil))
         _ = try await bob.receive(try await carol.send("hello", to: bob), from: carol)
-        try await bob.store.removeSignedPreKey(id: SignedPreKeyID(1))
+        await bob.store.removeSignedPreKey(id: SignedPreKeyID(1))
         #expect(await bob.store.allContents.usedLastResort.isEmpty)
         #expect(await bob.store.signedPreKey(id: SignedPreKeyID(1)) == nil)
         #expect(await bob.store.signedPreKey(id: SignedPreKeyID(2)) != nil)
