@@ -36,6 +36,20 @@ struct SecretBytesTests {
         #expect(released.allSatisfy { buffer in buffer.allSatisfy { $0 == 0 } })
     }
 
+    @Test("overwrite rewrites a buffer only this copy holds, and never a shared one")
+    func overwrite() {
+        var a = SecretBytes([UInt8](repeating: 1, count: 32))
+        let before = a.withUnsafeBytes { $0.baseAddress }
+        a.overwrite { $0.initializeMemory(as: UInt8.self, repeating: 2) }
+        #expect(a.withUnsafeBytes { $0.baseAddress } == before)  // in place
+        #expect(a.unprotectedBytes == [UInt8](repeating: 2, count: 32))
+        let copy = a
+        a.overwrite { $0.initializeMemory(as: UInt8.self, repeating: 3) }
+        #expect(copy.unprotectedBytes == [UInt8](repeating: 2, count: 32))
+        #expect(a.unprotectedBytes == [UInt8](repeating: 3, count: 32))
+        #expect(a.withUnsafeBytes { $0.baseAddress } != copy.withUnsafeBytes { $0.baseAddress })
+    }
+
     @Test("equality compares contents and length")
     func equality() {
         let a = SecretBytes([1, 2, 3] as [UInt8]), b = SecretBytes([1, 2, 3] as [UInt8])

@@ -25,6 +25,22 @@ struct SessionTests {
         }
     }
 
+    @Test("a copy of a record (a store's rollback copy) is unchanged by encrypting and decrypting on the other")
+    func copiesStayApart() async throws {
+        let (alice, bob) = try await establishedPair()
+        _ = try await bob.receive(try await alice.send("hello", to: bob), from: alice)
+        _ = try await alice.receive(try await bob.send("hi", to: alice), from: bob)
+        var sender = try #require(await alice.record(for: bob)), receiver = try #require(await bob.record(for: alice))
+        let senderCopy = sender, receiverCopy = receiver
+        let (senderBytes, receiverBytes) = (sender.serialized, receiver.serialized)
+        for _ in 0..<3 {
+            guard case .signal(let message) = try sender.encrypt(Array("x".utf8)) else { Issue.record("expected a SignalMessage"); return }
+            #expect(try receiver.decrypt(message) == Array("x".utf8))
+        }
+        #expect(senderCopy.serialized == senderBytes && receiverCopy.serialized == receiverBytes)
+        #expect(sender.serialized != senderBytes && receiver.serialized != receiverBytes)
+    }
+
     @Test("the session works without a one-time prekey")
     func noOneTimePreKey() async throws {
         let (alice, bob) = try await establishedPair(oneTimePreKey: false)
