@@ -15,7 +15,7 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
     case preKeyMessage = "prekey_message"
     /// Sender Key message and distribution decoding, in both layouts.
     case senderKeyMessage = "sender_key_message"
-    /// Every record and key deserializer, and hex decoding.
+    /// Every record and key deserializer, hex decoding, cross-app addresses and content padding.
     case records
     /// One line of the JSON-lines interop protocol: the answer must be a JSON object with `ok`.
     case interopLine = "interop_line"
@@ -134,6 +134,26 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
         outcomes.append(typed { _ = try SignedPreKey(serialized: data) })
         outcomes.append(typed { _ = try KEMPreKey(serialized: data) })
         outcomes.append(typed { _ = try Hex.decode(String(decoding: data, as: UTF8.self)) })
+        // Cross-app addresses (binary and text) and content padding: what decodes must re-encode to the
+        // same bytes, since each form is canonical.
+        outcomes.append(typed {
+            let device = try DeviceAddress(serialized: data)
+            let reparsed = try DeviceAddress(parsing: device.description)
+            if device.serialized != data || reparsed != device { fatalError("a device address is not canonical") }
+        })
+        outcomes.append(typed {
+            let user = try UserAddress(serialized: data)
+            if user.serialized != data { fatalError("a user address is not canonical") }
+        })
+        outcomes.append(typed {
+            let text = String(decoding: data, as: UTF8.self)
+            let device = try DeviceAddress(parsing: text)
+            if device.description != text { fatalError("a device address's text is not canonical") }
+        })
+        outcomes.append(typed {
+            let content = try ContentPadding.unpad(data)
+            if ContentPadding.pad(content) != data { fatalError("padding is not canonical") }
+        })
         return Outcome.any(outcomes)
     }
 
@@ -154,7 +174,10 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
         case .preKeyMessage, .decryptPreKey: return fixture.preKeyMessages
         case .senderKeyMessage: return fixture.groupMessages + [fixture.distribution]
         case .decryptSenderKey: return fixture.groupMessages
-        case .records: return [fixture.bobRecordBytes, fixture.senderKeyRecordBytes, fixture.identityBytes]
+        case .records:
+            let device = try DeviceAddress(parsing: "whatsapp:alice/2")
+            return [fixture.bobRecordBytes, fixture.senderKeyRecordBytes, fixture.identityBytes, device.serialized, device.user.serialized,
+                    Array(device.description.utf8), ContentPadding.pad(Array("hello".utf8))]
         case .interopLine:
             return [
                 #"{"id":1,"op":"info"}"#, #"{"id":2,"op":"create_party","party":"a","device_id":1,"registration_id":7}"#,
@@ -168,7 +191,8 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
 /// Only Crosswire's typed errors may come out of a target.
 func checkTyped(_ error: Error) {
     switch error {
-    case is SessionError, is GroupError, is RecordError, is FingerprintError, is WireFormatError, is CryptoError: return
+    case is SessionError, is GroupError, is RecordError, is FingerprintError, is WireFormatError, is CryptoError, is AddressError,
+         is EnvelopeError: return
     default: fatalError("untyped error escaped: \(type(of: error)): \(error)")
     }
 }

@@ -67,14 +67,25 @@ public struct DeviceAddress: Sendable, Hashable, Comparable, CustomStringConvert
     /// Decodes `serialized`; a wrong version, a truncation, trailing bytes or any invalid part is a
     /// typed error.
     public init<Bytes: Collection<UInt8>>(serialized bytes: Bytes) throws(AddressError) {
+        let (user, device) = try Self.decode(bytes, withDevice: true)
+        try self.init(user: user, device: DeviceID(UInt32(device!)))
+    }
+
+    /// The shared binary decoder: version, user parts, the device byte when `withDevice`, nothing after.
+    static func decode<Bytes: Collection<UInt8>>(_ bytes: Bytes, withDevice: Bool) throws(AddressError) -> (UserAddress, UInt8?) {
         var reader = Array(bytes)[...]
-        guard reader.popFirst() == Self.encodingVersion else {
-            throw AddressError(.invalidEncoding, "a device address starts with version byte \(Self.encodingVersion)")
+        let kind = withDevice ? "device" : "user"
+        guard reader.popFirst() == encodingVersion else {
+            throw AddressError(.invalidEncoding, "a \(kind) address starts with version byte \(encodingVersion)")
         }
-        let user = try Self.readUser(&reader)
-        guard let device = reader.popFirst() else { throw AddressError(.invalidEncoding, "a device address ends with its device byte") }
-        guard reader.isEmpty else { throw AddressError(.invalidEncoding, "\(reader.count) bytes after the device address") }
-        try self.init(user: user, device: DeviceID(UInt32(device)))
+        let user = try readUser(&reader)
+        var device: UInt8?
+        if withDevice {
+            guard let byte = reader.popFirst() else { throw AddressError(.invalidEncoding, "a device address ends with its device byte") }
+            device = byte
+        }
+        guard reader.isEmpty else { throw AddressError(.invalidEncoding, "\(reader.count) bytes after the \(kind) address") }
+        return (user, device)
     }
 
     static func append(_ user: UserAddress, to bytes: inout [UInt8]) {

@@ -43,13 +43,7 @@ public struct UserAddress: Sendable, Hashable, Comparable, CustomStringConvertib
 
     /// Decodes `serialized`; a wrong version, a truncation, trailing bytes or an invalid part is a typed error.
     public init<Bytes: Collection<UInt8>>(serialized bytes: Bytes) throws(AddressError) {
-        var reader = Array(bytes)[...]
-        guard reader.popFirst() == DeviceAddress.encodingVersion else {
-            throw AddressError(.invalidEncoding, "a user address starts with version byte \(DeviceAddress.encodingVersion)")
-        }
-        let user = try DeviceAddress.readUser(&reader)
-        guard reader.isEmpty else { throw AddressError(.invalidEncoding, "\(reader.count) bytes after the user address") }
-        self = user
+        self = try DeviceAddress.decode(bytes, withDevice: false).0
     }
 
     /// Ordered by app, then by the bytes of the user part.
