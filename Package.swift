@@ -57,7 +57,7 @@ let package = Package(
         // chain key) is held in CrosswireCrypto's wiping container.
         .target(name: "CrosswireWire", dependencies: ["CrosswireCrypto"]),
         // The protocol: identity, prekeys, handshake, ratchet, session, groups, storage, fingerprints.
-        .target(name: "Crosswire", dependencies: ["CrosswireCrypto", "CrosswireWire"]),
+        .target(name: "Crosswire", dependencies: ["CrosswireCrypto", "CrosswireWire"], exclude: ["CrossApp/crossapp.proto"]),
         // The encrypted SQLite store: one IMMEDIATE transaction per cipher operation, rows sealed with AES-GCM.
         .target(
             name: "CrosswireSQLite",

@@ -1,4 +1,5 @@
 import Crosswire
+@_spi(Hazmat) import CrosswireCrypto
 import Foundation
 
 /// Every vector file Crosswire checks: its own JSON files at the top of `Vectors/` and the Wycheproof
@@ -27,7 +28,9 @@ public enum VectorSuite {
     /// byte-identical files.
     public static func generate(directory: URL) async throws -> [URL] {
         var written: [URL] = []
-        for (name, object) in [("session-v3.json", try await SessionVectors.generate()),
+        let sessions = try await SessionVectors.generate()
+        for (name, object) in [("session-v3.json", sessions),
+                               ("envelope.json", try EnvelopeVectors.generate(realCiphertext: try firstCiphertext(of: sessions))),
                                ("sender-keys.json", try await SenderKeyVectors.generate()),
                                ("pqxdh-v4.json", try await SessionVectors.generate(postQuantum: true, keeping: try? VectorFile(
                                    contentsOf: directory.appendingPathComponent("pqxdh-v4.json"))))] {
@@ -36,6 +39,16 @@ public enum VectorSuite {
             written.append(url)
         }
         return written
+    }
+
+    /// Alice's first PreKeySignalMessage of the first session vector: real libsignal-compatible bytes
+    /// for the envelope vectors to carry.
+    static func firstCiphertext(of sessions: [String: Any]) throws -> [UInt8] {
+        guard let groups = sessions["testGroups"] as? [[String: Any]], let tests = groups.first?["tests"] as? [[String: Any]],
+              let messages = tests.first?["messages"] as? [[String: Any]], let hex = messages.first?["ciphertext"] as? String else {
+            throw VectorFileError("session vectors without a first message")
+        }
+        return try Hex.decode(hex)
     }
 
     /// The exact bytes a generated file has.

@@ -23,11 +23,19 @@ public struct Fingerprint: Sendable, Equatable {
         localStableID: [UInt8], localIdentity: IdentityKey,
         remoteStableID: [UInt8], remoteIdentity: IdentityKey
     ) throws(FingerprintError) {
+        try self.init(iterations: iterations, version: version, localStableID: localStableID, localKeys: localIdentity.serialized,
+                      remoteStableID: remoteStableID, remoteKeys: remoteIdentity.serialized)
+    }
+
+    /// The shared computation: each side's key bytes are one identity (§5.8) or a user's sorted device
+    /// identities (§12.3).
+    init(iterations: Int, version: UInt32, localStableID: [UInt8], localKeys: [UInt8],
+         remoteStableID: [UInt8], remoteKeys: [UInt8]) throws(FingerprintError) {
         guard iterations > 1, iterations <= 1_000_000 else {
             throw FingerprintError(.invalidArgument, "fingerprint iterations must be in 2...1000000, got \(iterations)")
         }
-        let local = Self.hash(iterations: iterations, stableID: localStableID, identity: localIdentity)
-        let remote = Self.hash(iterations: iterations, stableID: remoteStableID, identity: remoteIdentity)
+        let local = Self.hash(iterations: iterations, stableID: localStableID, keys: localKeys)
+        let remote = Self.hash(iterations: iterations, stableID: remoteStableID, keys: remoteKeys)
         let localDigits = Self.digits(local), remoteDigits = Self.digits(remote)
         displayable = localDigits < remoteDigits ? localDigits + remoteDigits : remoteDigits + localDigits
         var writer = ProtobufWriter(reservingCapacity: 80)
@@ -47,8 +55,7 @@ public struct Fingerprint: Sendable, Equatable {
         return ConstantTime.equals(ours.local, other.remote) && ConstantTime.equals(ours.remote, other.local)
     }
 
-    static func hash(iterations: Int, stableID: [UInt8], identity: IdentityKey) -> [UInt8] {
-        let key = identity.serialized
+    static func hash(iterations: Int, stableID: [UInt8], keys key: [UInt8]) -> [UInt8] {
         var digest = [0, 0] + key + stableID
         for _ in 0..<iterations {
             var hasher = SHA512Hash()
