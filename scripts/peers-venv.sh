@@ -2,6 +2,8 @@
 # Creates the Python venvs of the peers used by the cross-checks and the interop harness (scripts/interop/):
 #   .venv-peers/libsignal  CPython 3.9 + signal-protocol==0.2.3 (libsignal Rust wheel, cp39 only)
 #   .venv-peers/xeddsa     default python3 + xeddsa (python bindings to libxeddsa)
+#   .venv-peers/protobuf   default python3 + grpcio-tools (protoc) + protobuf + cryptography: the independent
+#                          decoder of the cross-app formats (scripts/checks/crossapp_vectors.py)
 #   .venv-peers/axolotl    default python3 + python-axolotl==0.2.3 + protobuf==3.20.3; its dependency
 #                          python-axolotl-curve25519 ships only an sdist, so that one package (and only in
 #                          this venv) is compiled from source (needs gcc and the Python headers)
@@ -70,6 +72,9 @@ else
 fi
 
 setup xeddsa xeddsa python3 "xeddsa>=1,<2" || status=1
+
+setup protobuf "grpc_tools.protoc, google.protobuf, cryptography" python3 \
+    "grpcio-tools==1.85.1" "protobuf==7.36.2" "cryptography==50.0.2" || status=1
 
 if ! command -v gcc >/dev/null && ! command -v cc >/dev/null; then
     say "axolotl: warning: no C compiler found; python-axolotl-curve25519 must be compiled from source"

@@ -1,7 +1,7 @@
 import Foundation
 
 /// What the cross-implementation tests need from outside Swift: the interop peers in `.venv-peers/`
-/// (Signal's Rust libsignal, python-axolotl, libxeddsa), a `python3` for the driver, and the `crosswire`
+/// (Signal's Rust libsignal, python-axolotl, libxeddsa, Python's protobuf), a `python3` for the driver, and the `crosswire`
 /// binary it drives. A plain `swift test` is hermetic: those tests are enabled only when what they need
 /// is present, and nothing is installed from a test. `scripts/test.sh` installs the peers and sets
 /// `CROSSWIRE_REQUIRE_PEERS=1`, under which the tests always run and anything missing is a failure.
@@ -17,7 +17,8 @@ public enum PeerEnvironment {
     public static let crosswireBinary = root.appendingPathComponent(".build/debug/crosswire")
 
     /// The peers and the Python module each must import.
-    public static let modules = ["libsignal": "signal_protocol", "axolotl": "axolotl.sessioncipher", "xeddsa": "xeddsa"]
+    public static let modules = ["libsignal": "signal_protocol", "axolotl": "axolotl.sessioncipher", "xeddsa": "xeddsa",
+                                 "protobuf": "grpc_tools.protoc"]
 
     /// The interpreter of a peer's venv.
     public static func python(_ peer: String) -> URL {

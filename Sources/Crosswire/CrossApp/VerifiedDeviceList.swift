@@ -27,8 +27,8 @@ public struct VerifiedDeviceList: Sendable, Hashable {
 
     /// Decides whether `next` (verified for the same user) replaces this list (SPEC §12.3): a new primary
     /// identity starts over at any version and is reported as `identityChanged`; under the same one the
-    /// version must go up (`rollback` if lower), and the same version must be the same list
-    /// (`conflictingVersion` if not; the same list again is an empty change).
+    /// version must go up (`rollback` if lower), and the same version must list the same
+    /// devices (`conflictingVersion` if not; the same list again, even re-signed, is an empty change).
     public func change(to next: VerifiedDeviceList) throws(DeviceListError) -> DeviceListChange {
         guard next.user == user else {
             throw DeviceListError(.wrongUser, "a list of \(next.user) cannot replace one of \(user)")
@@ -39,7 +39,9 @@ public struct VerifiedDeviceList: Sendable, Hashable {
                 throw DeviceListError(.rollback, "version \(next.version) of \(user)'s list is older than the verified \(version)")
             }
             if next.version == version {
-                guard next.contents == contents else {
+                // Signatures are randomized, so a re-signed copy of the same list differs in bytes: compare
+                // what the list says.
+                guard next.devices == devices else {
                     throw DeviceListError(.conflictingVersion, "two different lists of \(user) claim version \(version)")
                 }
             }
