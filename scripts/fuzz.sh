@@ -11,7 +11,7 @@ seconds=${1:-60}
 shift || true
 targets=("$@")
 if [ ${#targets[@]} -eq 0 ]; then
-    targets=(signal_message prekey_message sender_key_message records interop_line decrypt_signal decrypt_prekey decrypt_sender_key)
+    targets=(signal_message prekey_message sender_key_message records cross_app interop_line decrypt_signal decrypt_prekey decrypt_sender_key)
 fi
 # Debug configuration: swift-frontend 6.3.1 crashes (signal 11 in LLVM's coroutine splitting, swifterror)
 # when it optimizes, with -sanitize=address, an async function that calls Crosswire's typed-throwing async

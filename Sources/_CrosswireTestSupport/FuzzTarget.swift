@@ -25,6 +25,8 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
     case decryptPreKey = "decrypt_prekey"
     /// Decrypting a group message from a known sender; a failure must leave the store unchanged.
     case decryptSenderKey = "decrypt_sender_key"
+    /// The cross-app decoders: envelope, content (plain and padded), signed device lists and their parts.
+    case crossApp = "cross_app"
 
     /// What one input did: accepted (decoded, or decrypted) or refused with a typed error.
     public enum Outcome: Sendable, Equatable, CustomStringConvertible {
@@ -60,6 +62,8 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
             return Outcome.any(outcomes)
         case .records:
             return await Self.records(data)
+        case .crossApp:
+            return CrossAppFuzzing.run(data)
         case .interopLine:
             let line = String(decoding: data, as: UTF8.self)
             let (answer, _) = await InteropServer(entropy: SeededEntropy(seed: 1)).handle(line: line)
@@ -178,6 +182,8 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
             let device = try DeviceAddress(parsing: "whatsapp:alice/2")
             return [fixture.bobRecordBytes, fixture.senderKeyRecordBytes, fixture.identityBytes, device.serialized, device.user.serialized,
                     Array(device.description.utf8), ContentPadding.pad(Array("hello".utf8))]
+        case .crossApp:
+            return CrossAppFuzzing.fixture.seeds
         case .interopLine:
             return [
                 #"{"id":1,"op":"info"}"#, #"{"id":2,"op":"create_party","party":"a","device_id":1,"registration_id":7}"#,
@@ -192,7 +198,7 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
 func checkTyped(_ error: Error) {
     switch error {
     case is SessionError, is GroupError, is RecordError, is FingerprintError, is WireFormatError, is CryptoError, is AddressError,
-         is EnvelopeError: return
+         is EnvelopeError, is DeviceListError: return
     default: fatalError("untyped error escaped: \(type(of: error)): \(error)")
     }
 }

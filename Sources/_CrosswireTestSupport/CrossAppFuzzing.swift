@@ -1,0 +1,76 @@
+import Crosswire
+@_spi(Hazmat) import CrosswireCrypto
+import CrosswireWire
+
+/// The cross-app decoders as one fuzz target (SPEC §12): envelopes, content (plain and padded), signed
+/// device lists and their parts. What decodes must re-encode to bytes that decode to the same value,
+/// and a list that verifies is then compared with the fixture's trusted list, as a client would.
+enum CrossAppFuzzing {
+    struct Fixture: Sendable {
+        let user: UserAddress
+        let trusted: VerifiedDeviceList
+        let seeds: [[UInt8]]
+    }
+
+    static let fixture: Fixture = {
+        let user = try! UserAddress(parsing: "whatsapp:alice")
+        let entropy = SeededEntropy(seed: 41)
+        let primary = IdentityKeyPair.generate(using: SeededEntropy(seed: 42))
+        func identity(_ id: UInt32, _ key: IdentityKey) -> DeviceIdentity {
+            try! DeviceIdentity(user: user, deviceID: DeviceID(id), registrationID: RegistrationID(rawValue: id)!, identityKey: key, addedAt: UInt64(id))
+        }
+        func list(_ version: UInt64, _ companions: [UInt32]) -> SignedDeviceList {
+            let attestations = companions.map { id -> DeviceAttestation in
+                let pair = IdentityKeyPair.generate(using: SeededEntropy(seed: 42 + UInt64(id)))
+                let approval = DeviceAttestation.accountSignature(for: identity(id, pair.identityKey), by: primary, using: entropy)
+                return try! DeviceAttestation(countersigning: identity(id, pair.identityKey), accountSignature: approval,
+                                              primary: primary.identityKey, companion: pair, using: entropy)
+            }
+            return try! DeviceList(user: user, version: version, primary: identity(1, primary.identityKey), companions: attestations)
+                .signed(by: primary, using: entropy)
+        }
+        let trusted = try! list(2, [2]).verified(for: user)
+        let next = list(3, [2, 3])
+        let alice = try! DeviceAddress(parsing: "whatsapp:alice/2"), bob = try! DeviceAddress(parsing: "messenger:bob/1")
+        let envelope = try! Envelope(kind: .signalMessage, recipient: bob, sender: alice, messageID: .random(using: entropy),
+                                     serverTimestamp: 1_764_590_400_000, ciphertext: [0x33] + entropy.bytes(50))
+        let sealed = try! Envelope(kind: .sealedSenderV2, recipient: bob, sender: nil, messageID: .random(using: entropy), ciphertext: entropy.bytes(30))
+        let group = GroupID.random(using: entropy)
+        let distribution = SenderKeyDistributionMessage(layout: .distributionUUID, distributionID: entropy.bytes(16), chainID: 1, iteration: 0,
+                                                        chainKey: try! SymmetricKey256(rawRepresentation: entropy.bytes(32)),
+                                                        signingKey: ECKeyPair.generate(using: entropy).publicKey.serialized)
+        let content = try! Content(type: .text, senderTimestamp: 7, groupID: group, senderKeyDistribution: distribution,
+                                   syncDestination: bob.user, body: Array("hi".utf8))
+        return Fixture(user: user, trusted: trusted,
+                       seeds: [envelope.serialized, sealed.serialized, content.serialized, content.padded, next.serialized, next.list])
+    }()
+
+    static func run(_ data: [UInt8]) -> FuzzTarget.Outcome {
+        var outcomes: [FuzzTarget.Outcome] = []
+        outcomes.append(typed {
+            let envelope = try Envelope(serialized: data)
+            if try Envelope(serialized: envelope.serialized) != envelope { fatalError("an envelope does not survive re-encoding") }
+            _ = envelope.stamped(at: 1).serialized
+        })
+        outcomes.append(typed {
+            let content = try Content(serialized: data)
+            if try Content(serialized: content.serialized) != content || (try Content(padded: content.padded)) != content {
+                fatalError("content does not survive re-encoding")
+            }
+        })
+        outcomes.append(typed { _ = try Content(padded: data) })
+        outcomes.append(typed {
+            let list = try DeviceList(serialized: data[...])
+            if try DeviceList(serialized: list.serialized[...]) != list { fatalError("a device list does not survive re-encoding") }
+        })
+        outcomes.append(typed { _ = try DeviceIdentity(serialized: data[...]) })
+        outcomes.append(typed { _ = try DeviceAttestation(serialized: data[...]) })
+        outcomes.append(typed {
+            let verified = try SignedDeviceList(serialized: data).verified(for: fixture.user)
+            let change = try fixture.trusted.change(to: verified)
+            _ = try Fingerprint(iterations: 2, local: verified, remote: fixture.trusted)
+            _ = change.safetyNumberChanged
+        })
+        return FuzzTarget.Outcome.any(outcomes)
+    }
+}
