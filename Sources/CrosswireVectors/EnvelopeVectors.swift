@@ -12,7 +12,7 @@ enum EnvelopeVectors {
     static let header = [
         "Envelope = 0x01 || protobuf crosswire.crossapp.Envelope (Sources/Crosswire/CrossApp/crossapp.proto); SignedDeviceList likewise; Content is a bare protobuf, padded (SPEC 12.2).",
         "Addresses are given in text form; on the wire they are the binary form of SPEC 12.1.",
-        "Device-list keys: the identity key pair of a device is IdentityKeyPair.generate(SeededEntropy(seed)) with seed = 1000 + 10 * account + device id; signature nonces come from SeededEntropy(7).",
+        "Device-list keys: the identity key pair of a device is IdentityKeyPair.generate(SeededEntropy(seed)) with seed = 1000 + 100 * account + device id (accounts: 1 whatsapp:alice, 2 messenger:bob, 3 whatsapp:alice re-registered); signature nonces come from SeededEntropy(7), drawn in order.",
         "An invalid case names the error code Crosswire raises (EnvelopeError or DeviceListError).",
     ]
 
