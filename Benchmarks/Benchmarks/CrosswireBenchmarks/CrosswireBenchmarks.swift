@@ -29,6 +29,13 @@ func sessionPair() async throws -> (SessionRecord, SessionRecord) {
     return (await aliceStore.session(for: bobAddress)!, await bobStore.session(for: aliceAddress)!)
 }
 
+/// The envelope of a 100-byte SignalMessage between two apps' devices, stamped by the server.
+func crossAppEnvelope() throws -> Envelope {
+    try Envelope(kind: .signalMessage, recipient: try DeviceAddress(parsing: "messenger:bob/1"),
+                 sender: try DeviceAddress(parsing: "whatsapp:alice/2"), messageID: .random(),
+                 serverTimestamp: 1_764_590_400_000, ciphertext: [0x33] + [UInt8](repeating: 0x5a, count: 160))
+}
+
 let benchmarks: @Sendable () -> Void = {
     Benchmark.defaultConfiguration = .init(
         metrics: [.cpuTotal, .wallClock, .mallocCountTotal, .throughput],
@@ -118,6 +125,23 @@ let benchmarks: @Sendable () -> Void = {
         let (alice, _) = try await sessionPair()
         benchmark.startMeasurement()
         for _ in benchmark.scaledIterations { blackHole(try SessionRecord(serialized: alice.serialized)) }
+    }
+
+    // Cross-app
+    Benchmark("Cross-app: envelope encode, 100 B message") { benchmark in
+        let envelope = try crossAppEnvelope()
+        benchmark.startMeasurement()
+        for _ in benchmark.scaledIterations { blackHole(envelope.serialized) }
+    }
+    Benchmark("Cross-app: envelope decode, 100 B message") { benchmark in
+        let bytes = try crossAppEnvelope().serialized
+        benchmark.startMeasurement()
+        for _ in benchmark.scaledIterations { blackHole(try Envelope(serialized: bytes)) }
+    }
+    Benchmark("Cross-app: content unpad + decode, 100 B text") { benchmark in
+        let padded = try Content.text(String(repeating: "a", count: 100), at: 1).padded
+        benchmark.startMeasurement()
+        for _ in benchmark.scaledIterations { blackHole(try Content(padded: padded)) }
     }
 
     // Groups

@@ -198,6 +198,22 @@ func steadyState() async throws -> (SessionRecord, SessionRecord) {
     return (await alice.store.session(for: bob.address)!, await bob.store.session(for: alice.address)!)
 }
 
+/// Alice's account with a primary and two companions, each attested both ways, signed.
+func benchmarkDeviceList() throws -> SignedDeviceList {
+    let user = try UserAddress(parsing: "whatsapp:alice")
+    let primary = IdentityKeyPair.generate()
+    func identity(_ id: UInt32, _ key: IdentityKey) throws -> DeviceIdentity {
+        try DeviceIdentity(user: user, deviceID: DeviceID(id), registrationID: RegistrationID(rawValue: id)!, identityKey: key, addedAt: 0)
+    }
+    let companions = try [2, 3].map { (id: UInt32) throws -> DeviceAttestation in
+        let pair = IdentityKeyPair.generate()
+        let device = try identity(id, pair.identityKey)
+        return try DeviceAttestation(countersigning: device, accountSignature: DeviceAttestation.accountSignature(for: device, by: primary),
+                                     primary: primary.identityKey, companion: pair)
+    }
+    return try DeviceList(user: user, version: 1, primary: try identity(1, primary.identityKey), companions: companions).signed(by: primary)
+}
+
 /// The Crosswire rows of the scenarios in `group` (one group per call, so that engines alternate
 /// group by group).
 @Sendable nonisolated func crosswireRows(_ group: Set<String>) async throws -> [Row] {
@@ -214,6 +230,31 @@ func steadyState() async throws -> (SessionRecord, SessionRecord) {
     rows.append(row("record_serialize_setup", "crosswire", try await timed(20000) { sink &+= record.serialized.count }))
     rows.append(row("record_parse_setup", "crosswire", try await timed(20000) { sink &+= try SessionRecord(serialized: recordBytes).archived.count }))
     precondition(sink >= 0)
+    }
+    // The cross-app layer around a 100-byte message: the envelope a relay routes, the padded content
+    // inside the ciphertext, and a signed device list of three devices (five XEdDSA verifications).
+    if group.contains("envelope_encode") {
+        let (alice, _) = try await steadyState()
+        var record = alice
+        let message = try record.encrypt(p100)
+        let from = try DeviceAddress(parsing: "whatsapp:alice/2"), to = try DeviceAddress(parsing: "messenger:bob/1")
+        let id = MessageID.random()
+        let envelope = try Envelope(message, from: from, to: to, messageID: id).stamped(at: 1_764_590_400_000)
+        let bytes = envelope.serialized
+        var sink = 0
+        rows.append(row("envelope_encode", "crosswire", try await timed(20000) { sink &+= envelope.serialized.count }))
+        rows.append(row("envelope_decode", "crosswire", try await timed(20000) { sink &+= try Envelope(serialized: bytes).ciphertext.count }))
+        rows.append(Row(scenario: "envelope_bytes_100", engine: "crosswire", ns: 0, min: 0, max: 0, bytes: bytes.count))
+        let signalBytes = message.serialized
+        rows.append(row("signal_message_parse", "crosswire", try await timed(20000) { sink &+= try SignalMessage(serialized: signalBytes).counter == 0 ? 0 : 1 }))
+        let content = try Content.text(String(repeating: "a", count: 100), at: 1_764_590_400_000)
+        let padded = content.padded
+        rows.append(row("content_encode_pad", "crosswire", try await timed(20000) { sink &+= content.padded.count }))
+        rows.append(row("content_unpad_decode", "crosswire", try await timed(20000) { sink &+= try Content(padded: padded).body.count }))
+        let list = try benchmarkDeviceList()
+        let user = try UserAddress(parsing: "whatsapp:alice")
+        rows.append(row("device_list_verify_3", "crosswire", try await timed(200) { sink &+= try list.verified(for: user).devices.count }))
+        precondition(sink >= 0)
     }
     // What a store that persists every message pays: parse, step, serialize, per message.
     if group.contains("encrypt_100_persisted") {
@@ -445,6 +486,7 @@ let groups: [[String]] = [
     ["record_bytes_setup", "record_serialize_setup", "record_parse_setup"], ["encrypt_100_persisted", "decrypt_100_persisted"],
     ["encrypt_100_store", "decrypt_100_store", "store_transaction_empty", "store_transaction_load_save"], ["encrypt_100_store_main", "decrypt_100_store_main"],
     ["encrypt_100_sqlite", "decrypt_100_sqlite", "encrypt_100_sqlite_normal", "decrypt_100_sqlite_normal", "sqlite_commit_full", "sqlite_commit_normal"],
+    ["envelope_encode", "envelope_decode", "envelope_bytes_100", "signal_message_parse", "content_encode_pad", "content_unpad_decode", "device_list_verify_3"],
 ]
 
 var perRound: [[Row]] = []
@@ -506,7 +548,9 @@ let scenarios = ["setup", "encrypt_100", "decrypt_100", "encrypt_1k", "decrypt_1
                  "group_decrypt_100", "ooo_decrypt", "record_bytes_setup", "wire_bytes_100",
                  "record_serialize_setup", "record_parse_setup", "encrypt_100_persisted", "decrypt_100_persisted",
                  "encrypt_100_store", "decrypt_100_store", "store_transaction_empty", "store_transaction_load_save", "encrypt_100_store_main", "decrypt_100_store_main", "encrypt_100_sqlite", "decrypt_100_sqlite",
-                 "encrypt_100_sqlite_normal", "decrypt_100_sqlite_normal", "sqlite_commit_full", "sqlite_commit_normal"]
+                 "encrypt_100_sqlite_normal", "decrypt_100_sqlite_normal", "sqlite_commit_full", "sqlite_commit_normal",
+                 "envelope_encode", "envelope_decode", "envelope_bytes_100", "signal_message_parse", "content_encode_pad", "content_unpad_decode",
+                 "device_list_verify_3"]
 if jsonOutput {
     for r in all {
         var fields = "\"scenario\":\"\(r.scenario)\",\"engine\":\"\(r.engine)\",\"ns_per_op\":\(Int(r.ns)),\"min_ns\":\(Int(r.min)),\"max_ns\":\(Int(r.max))"
@@ -536,14 +580,14 @@ if jsonOutput {
         guard let (med, lo, hi) = roundRatio(scenario, a, b) else { return "-" }
         return rounds > 1 ? String(format: "%.2f× (%.2f–%.2f)", med, lo, hi) : String(format: "%.2f×", med)
     }
-    print(pad("scenario", 20) + pad("crosswire", 12, right: true) + pad("floor", 12, right: true) + pad("libsignal-c", 13, right: true)
+    print(pad("scenario", 24) + pad("crosswire", 12, right: true) + pad("floor", 12, right: true) + pad("libsignal-c", 13, right: true)
           + pad("libolm", 12, right: true) + pad("cw/floor", 22, right: true) + pad("sig-c/cw", 22, right: true) + pad("olm/cw", 22, right: true)
           + pad("allocs", 8, right: true) + "  spread (crosswire)")
     for scenario in scenarios {
         func find(_ engine: String) -> Row? { all.first { $0.scenario == scenario && $0.engine == engine } }
         let cw = find("crosswire"), fl = find("floor"), sc = find("libsignal-c"), ol = find("libolm")
         let spread = cw.map { $0.bytes == nil ? String(format: "%.2f–%.2f µs", $0.min / 1000, $0.max / 1000) : "" } ?? ""
-        print(pad(scenario, 20) + pad(cell(cw), 12, right: true) + pad(cell(fl), 12, right: true) + pad(cell(sc), 13, right: true)
+        print(pad(scenario, 24) + pad(cell(cw), 12, right: true) + pad(cell(fl), 12, right: true) + pad(cell(sc), 13, right: true)
               + pad(cell(ol), 12, right: true) + pad(ratio(scenario, "crosswire", "floor"), 22, right: true)
               + pad(ratio(scenario, "libsignal-c", "crosswire"), 22, right: true)
               + pad(ratio(scenario, "libolm", "crosswire"), 22, right: true)

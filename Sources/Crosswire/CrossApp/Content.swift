@@ -80,7 +80,7 @@ public struct Content: Sendable, Equatable {
         guard bytes.count <= Self.maximumBodyCount + 4096 else {
             throw EnvelopeError(.tooLarge, "content of \(bytes.count) bytes")
         }
-        let fields = try EnvelopeError.decode("Content") { try ProtobufFields(bytes[...], known: [1, 2, 3, 4, 5, 6]) }
+        let fields = try EnvelopeError.decode("Content") { try ProtobufFields(bytes[...], fields: 6) }
         guard let rawType = try EnvelopeError.decode("Content type", { try fields.uint32(1) }) else {
             throw EnvelopeError(.missingField, "content names its type")
         }

@@ -73,7 +73,8 @@ public struct DeviceAddress: Sendable, Hashable, Comparable, CustomStringConvert
 
     /// The shared binary decoder: version, user parts, the device byte when `withDevice`, nothing after.
     static func decode<Bytes: Collection<UInt8>>(_ bytes: Bytes, withDevice: Bool) throws(AddressError) -> (UserAddress, UInt8?) {
-        var reader = Array(bytes)[...]
+        // The envelope and device lists pass slices of their input: read those in place.
+        var reader = (bytes as? ArraySlice<UInt8>) ?? Array(bytes)[...]
         let kind = withDevice ? "device" : "user"
         guard reader.popFirst() == encodingVersion else {
             throw AddressError(.invalidEncoding, "a \(kind) address starts with version byte \(encodingVersion)")

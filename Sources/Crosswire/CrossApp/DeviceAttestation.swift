@@ -71,7 +71,7 @@ public struct DeviceAttestation: Sendable, Hashable {
     /// Decodes without verifying: `DeviceList` verifies against its primary. A missing signature is
     /// `invalidAttestation`.
     public init(serialized bytes: ArraySlice<UInt8>) throws(DeviceListError) {
-        let fields = try DeviceListError.decode("DeviceAttestation") { try ProtobufFields(bytes, known: [1, 2, 3]) }
+        let fields = try DeviceListError.decode("DeviceAttestation") { try ProtobufFields(bytes, fields: 3) }
         guard let details = try DeviceListError.decode("DeviceAttestation details", { try fields.bytes(1) }) else {
             throw DeviceListError(.invalidMessage, "an attestation carries the device's details")
         }

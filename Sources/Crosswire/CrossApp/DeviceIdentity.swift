@@ -49,7 +49,7 @@ public struct DeviceIdentity: Sendable, Hashable {
 
     /// Decodes `serialized` strictly; a bad address, id, registration id or key is a typed error.
     public init(serialized bytes: ArraySlice<UInt8>) throws(DeviceListError) {
-        let fields = try DeviceListError.decode("DeviceIdentity") { try ProtobufFields(bytes, known: [1, 2, 3, 4, 5]) }
+        let fields = try DeviceListError.decode("DeviceIdentity") { try ProtobufFields(bytes, fields: 5) }
         guard let userBytes = try DeviceListError.decode("DeviceIdentity user", { try fields.bytes(1) }),
               let device = try DeviceListError.decode("DeviceIdentity device_id", { try fields.uint32(2) }),
               let registration = try DeviceListError.decode("DeviceIdentity registration_id", { try fields.uint32(3) }),

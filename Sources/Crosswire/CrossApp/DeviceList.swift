@@ -84,7 +84,7 @@ public struct DeviceList: Sendable, Hashable {
     /// signature first.
     static func parts(of bytes: ArraySlice<UInt8>) throws(DeviceListError)
         -> (user: UserAddress, version: UInt64, primary: DeviceIdentity, companions: [DeviceAttestation]) {
-        let fields = try DeviceListError.decode("DeviceList") { try ProtobufFields(bytes, known: [1, 2, 3], repeated: [4]) }
+        let fields = try DeviceListError.decode("DeviceList") { try ProtobufFields(bytes, fields: 4, repeated: 4) }
         guard let userBytes = try DeviceListError.decode("DeviceList user", { try fields.bytes(1) }),
               let version = try DeviceListError.decode("DeviceList version", { try fields.uint64(2) }),
               let primaryBytes = try DeviceListError.decode("DeviceList primary", { try fields.bytes(3) })

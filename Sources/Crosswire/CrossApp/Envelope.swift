@@ -99,7 +99,7 @@ public struct Envelope: Sendable, Hashable {
         guard bytes.count <= Self.maximumCiphertextCount + 1024 else {
             throw EnvelopeError(.tooLarge, "an envelope of \(bytes.count) bytes")
         }
-        let fields = try EnvelopeError.decode("Envelope") { try ProtobufFields(bytes[1...], known: [1, 2, 3, 4, 5, 6]) }
+        let fields = try EnvelopeError.decode("Envelope") { try ProtobufFields(bytes[1...], fields: 6) }
         guard let rawKind = try EnvelopeError.decode("Envelope kind", { try fields.uint64(1) }) else {
             throw EnvelopeError(.missingField, "an envelope names its ciphertext kind")
         }

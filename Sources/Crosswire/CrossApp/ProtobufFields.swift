@@ -1,19 +1,23 @@
 import CrosswireWire
 
 /// The fields of one cross-app protobuf message, read strictly (SPEC §12): a known field at most once
-/// (a repeated one any number of times, in order), with the wire type the `.proto` gives it; unknown
+/// (the repeated one any number of times, in order), with the wire type the `.proto` gives it; unknown
 /// fields are skipped so later versions can add some.
 struct ProtobufFields {
-    private var values: [Int: ProtobufReader.Value] = [:]
-    private var lists: [Int: [ProtobufReader.Value]] = [:]
+    /// Indexed by field number; slot 0 is unused.
+    private var values: [ProtobufReader.Value?]
+    private var list: [ProtobufReader.Value] = []
 
-    /// Reads every field of `bytes`; `known` are the singular fields, `repeated` the repeated ones.
-    init(_ bytes: ArraySlice<UInt8>, known: Set<Int>, repeated: Set<Int> = []) throws {
+    /// Reads every field of `bytes`: fields 1…`count` are the message's, `repeated` (one of them, if
+    /// any) may occur many times.
+    init(_ bytes: ArraySlice<UInt8>, fields count: Int, repeated: Int? = nil) throws {
+        values = Array(repeating: nil, count: count + 1)
         var reader = ProtobufReader(bytes)
         while let field = try reader.next() {
-            if repeated.contains(field.number) {
-                lists[field.number, default: []].append(field.value)
-            } else if known.contains(field.number) {
+            guard field.number <= count else { continue }
+            if field.number == repeated {
+                list.append(field.value)
+            } else {
                 guard values[field.number] == nil else {
                     throw WireFormatError(.duplicateField, "field \(field.number) appears twice")
                 }
@@ -41,8 +45,8 @@ struct ProtobufFields {
         try values[number].map { value throws in try value.slice(field: number, count: count) }
     }
 
-    /// Every occurrence of a repeated length-delimited field, in order.
+    /// Every occurrence of the repeated length-delimited field, in order.
     func repeatedBytes(_ number: Int) throws -> [ArraySlice<UInt8>] {
-        try (lists[number] ?? []).map { value throws in try value.slice(field: number) }
+        try list.map { value throws in try value.slice(field: number) }
     }
 }

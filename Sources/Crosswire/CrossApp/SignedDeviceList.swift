@@ -40,7 +40,7 @@ public struct SignedDeviceList: Sendable, Hashable {
         guard bytes.count <= Self.maximumCount else {
             throw DeviceListError(.tooManyDevices, "a signed device list of \(bytes.count) bytes exceeds \(Self.maximumCount)")
         }
-        let fields = try DeviceListError.decode("SignedDeviceList") { try ProtobufFields(bytes[1...], known: [1, 2]) }
+        let fields = try DeviceListError.decode("SignedDeviceList") { try ProtobufFields(bytes[1...], fields: 2) }
         guard let list = try DeviceListError.decode("SignedDeviceList list", { try fields.bytes(1) }) else {
             throw DeviceListError(.invalidMessage, "a signed device list carries the list")
         }
