@@ -19,7 +19,7 @@ public struct Envelope: Sendable, Hashable {
     /// The sender's random id of this message.
     public let messageID: MessageID
     /// Milliseconds since 1970 when the server accepted it; `nil` until a server stamps it.
-    public let serverTimestamp: UInt64?
+    public private(set) var serverTimestamp: UInt64?
     /// The libsignal message (or sealed sender message), byte for byte.
     public let ciphertext: [UInt8]
 
@@ -54,17 +54,9 @@ public struct Envelope: Sendable, Hashable {
 
     /// The same envelope with the server's timestamp: the only field a relay sets.
     public func stamped(at serverTimestamp: UInt64) -> Envelope {
-        Envelope(unchecked: kind, recipient, sender, messageID, serverTimestamp, ciphertext)
-    }
-
-    private init(unchecked kind: CiphertextKind, _ recipient: DeviceAddress, _ sender: DeviceAddress?, _ messageID: MessageID,
-                 _ serverTimestamp: UInt64?, _ ciphertext: [UInt8]) {
-        self.kind = kind
-        self.recipient = recipient
-        self.sender = sender
-        self.messageID = messageID
-        self.serverTimestamp = serverTimestamp
-        self.ciphertext = ciphertext
+        var copy = self
+        copy.serverTimestamp = serverTimestamp
+        return copy
     }
 
     // MARK: Wire form
