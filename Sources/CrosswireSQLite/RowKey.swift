@@ -49,6 +49,12 @@ struct RowKey: CustomStringConvertible {
             $0.appendAddress(name.sender)
         }
     }
+    static func deviceList(_ user: UserAddress) -> RowKey {
+        RowKey(kind: "device list", table: Schema.deviceLists, key: user.description) { $0.appendField(Array(user.description.utf8)) }
+    }
+    static func group(_ id: GroupID) -> RowKey {
+        RowKey(kind: "group", table: Schema.groups, key: id.description) { $0.appendField(id.rawRepresentation) }
+    }
 }
 
 extension [UInt8] {

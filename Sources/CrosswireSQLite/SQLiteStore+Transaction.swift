@@ -255,6 +255,40 @@ extension SQLiteStore {
             }
         }
 
+        // MARK: Cross-app records
+
+        /// The device-list record of `user`.
+        public func deviceList(for user: UserAddress) throws -> DeviceListRecord? {
+            try access("read a device list row") {
+                try database.blob("SELECT sealed FROM \(Schema.deviceLists) WHERE user = ?", [user.description])
+                    .map { sealed throws(StoreError) in try sealer.decode(sealed, for: .deviceList(user)) { try DeviceListRecord(serialized: $0) } }
+            }
+        }
+        /// Replaces the device-list record of `user`.
+        public func storeDeviceList(_ record: DeviceListRecord, for user: UserAddress) throws {
+            try access("write a device list row") {
+                var plaintext = record.serialized
+                try database.cachedStatement(sql: "INSERT OR REPLACE INTO \(Schema.deviceLists) (user, sealed) VALUES (?, ?)")
+                    .execute(arguments: [user.description, Data(sealer.seal(wiping: &plaintext, for: .deviceList(user)))])
+            }
+        }
+
+        /// The record of group `id`.
+        public func group(for id: GroupID) throws -> GroupRecord? {
+            try access("read a group row") {
+                try database.blob("SELECT sealed FROM \(Schema.groups) WHERE group_id = ?", [Data(id.rawRepresentation)])
+                    .map { sealed throws(StoreError) in try sealer.decode(sealed, for: .group(id)) { try GroupRecord(serialized: $0) } }
+            }
+        }
+        /// Replaces the record of group `id`.
+        public func storeGroup(_ record: GroupRecord, for id: GroupID) throws {
+            try access("write a group row") {
+                var plaintext = record.serialized
+                try database.cachedStatement(sql: "INSERT OR REPLACE INTO \(Schema.groups) (group_id, sealed) VALUES (?, ?)")
+                    .execute(arguments: [Data(id.rawRepresentation), Data(sealer.seal(wiping: &plaintext, for: .group(id)))])
+            }
+        }
+
         // MARK: Sender keys
 
         /// The sender key record for `name`.

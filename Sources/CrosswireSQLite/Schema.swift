@@ -7,7 +7,7 @@ import GRDB
 /// anything is written.
 enum Schema {
     /// The newest schema this build writes; each released version has a fixture database in the tests.
-    static let version = 1
+    static let version = 2
 
     static let meta = "crosswire_meta"
     static let localIdentity = "crosswire_local_identity"
@@ -18,6 +18,8 @@ enum Schema {
     static let kemPreKeys = "crosswire_kem_prekeys"
     static let kemPreKeyUses = "crosswire_kem_prekey_uses"
     static let senderKeys = "crosswire_sender_keys"
+    static let deviceLists = "crosswire_device_lists"
+    static let groups = "crosswire_groups"
 
     static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
@@ -37,6 +39,14 @@ enum Schema {
                 CREATE TABLE \(senderKeys) (group_id BLOB NOT NULL, name TEXT NOT NULL, device INTEGER NOT NULL, sealed BLOB NOT NULL,
                     PRIMARY KEY (group_id, name, device)) WITHOUT ROWID;
                 PRAGMA user_version = 1;
+                """)
+        }
+        // Version 2 (issue 15): the cross-app records, a device list per account and a record per group.
+        migrator.registerMigration("v2") { db in
+            try db.execute(sql: """
+                CREATE TABLE \(deviceLists) (user TEXT PRIMARY KEY NOT NULL, sealed BLOB NOT NULL) WITHOUT ROWID;
+                CREATE TABLE \(groups) (group_id BLOB PRIMARY KEY NOT NULL, sealed BLOB NOT NULL) WITHOUT ROWID;
+                PRAGMA user_version = 2;
                 """)
         }
         return migrator

@@ -24,6 +24,8 @@ extension InMemorySignalProtocolStore {
         for (id, key) in contents.signedPreKeys { out["signed/\(id)"] = key.serialized }
         for (address, record) in contents.sessions { out["session/\(address)"] = record.serialized }
         for (name, record) in contents.senderKeys { out["senderkey/\(name)"] = record.serialized }
+        for (user, record) in contents.deviceLists { out["devicelist/\(user)"] = record.serialized }
+        for (id, record) in contents.groups { out["group/\(id)"] = record.serialized }
         for (id, key) in contents.kemPreKeys { out["kemprekey/\(id)"] = key.serialized }
         for use in contents.usedLastResort {
             out["kemused/\(use.kemPreKeyID).\(use.signedPreKeyID).\(Hex.encode(use.baseKey.rawRepresentation))"] = []

@@ -71,7 +71,7 @@ struct SQLiteStoreTests {
     func newerSchema() async throws {
         let directory = try TemporaryDirectory()
         let (alice, _) = try await sqlitePair(in: directory, seed: 16)
-        try await DatabaseQueue(path: alice.path).write { db in try db.execute(sql: "PRAGMA user_version = 2") }
+        try await DatabaseQueue(path: alice.path).write { db in try db.execute(sql: "PRAGMA user_version = 99") }
         let before = try rows(alice.path, "crosswire_sessions")
         #expect(throws: StoreError(.newerSchema, "")) { try SQLiteStore(path: alice.path, storageKey: alice.storageKey) }
         #expect(try rows(alice.path, "crosswire_sessions") == before)
@@ -91,9 +91,13 @@ struct SQLiteStoreTests {
         let (alice, bob) = try await sqlitePair(in: directory, seed: 34)
         let message = try await alice.send("into a truncated file", to: bob)
         try await DatabaseQueue(path: bob.path).writeWithoutTransaction { db in _ = try Row.fetchAll(db, sql: "PRAGMA wal_checkpoint(TRUNCATE)") }
-        let size = try #require(try FileManager.default.attributesOfItem(atPath: bob.path)[.size] as? Int)
+        // Cut the file just before the page the session table starts on, wherever the schema puts it.
+        let (root, pageSize) = try await DatabaseQueue(path: bob.path).read { db in
+            (try Int.fetchOne(db, sql: "SELECT rootpage FROM sqlite_master WHERE name = 'crosswire_sessions'")!,
+             try Int.fetchOne(db, sql: "PRAGMA page_size")!)
+        }
         let handle = try FileHandle(forUpdating: URL(fileURLWithPath: bob.path))
-        try handle.truncate(atOffset: UInt64(size / 2))
+        try handle.truncate(atOffset: UInt64((root - 1) * pageSize))
         try handle.close()
         do {
             let store = try SQLiteStore(path: bob.path, storageKey: bob.storageKey)

@@ -19,8 +19,11 @@ struct SchemaFixtureTests {
     }
 
     static let fixtures = Bundle.module.resourceURL!.appendingPathComponent("Fixtures")
+    /// The schema this build writes (`Schema.version`).
+    static let current = 2
+    static let carol = try! UserAddress(parsing: "instagram:carol")
 
-    @Test("every released schema version opens, migrates, decrypts its message in flight and keeps talking", arguments: [1])
+    @Test("every released schema version opens, migrates, decrypts its message in flight and keeps talking", arguments: [1, 2])
     func opens(version: Int) async throws {
         let source = Self.fixtures.appendingPathComponent("schema-v\(version)")
         let manifest = try JSONDecoder().decode(Manifest.self, from: Data(contentsOf: source.appendingPathComponent("manifest.json")))
@@ -37,24 +40,33 @@ struct SchemaFixtureTests {
         let reply = try await SessionCipher(store: bob, address: aliceAddress).encrypt(Array("reply".utf8))
         #expect(try await SessionCipher(store: alice, address: bobAddress).decrypt(reply.serialized, kind: reply.kind) == Array("reply".utf8))
         let now = try await DatabaseQueue(path: directory.file("bob.sqlite")).read { db in try Int.fetchOne(db, sql: "PRAGMA user_version") }
-        #expect(now == 1)
+        #expect(now == Self.current)
+        // From version 2 the fixture holds a device-list row, which must read back.
+        let list = try await alice.transaction(.device) { t in try t.deviceList(for: Self.carol) }
+        #expect((list != nil) == (version >= 2))
+        if let list { #expect(list.list.addresses.map(\.description) == ["instagram:carol/1"]) }
     }
 
     @Test("writes the newest fixture when asked", .enabled(if: ProcessInfo.processInfo.environment["CROSSWIRE_WRITE_FIXTURES"] == "1"))
     func write() async throws {
-        let target = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures/schema-v1")
+        let target = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures/schema-v\(Self.current)")
         try? FileManager.default.removeItem(at: target)
         try FileManager.default.createDirectory(at: target, withIntermediateDirectories: true)
         let directory = try TemporaryDirectory()
         let (alice, bob) = try await sqlitePair(in: directory, seed: 1)
-        let message = try await alice.send("written by schema v1", to: bob)
+        let message = try await alice.send("written by schema v\(Self.current)", to: bob)
+        let carolPrimary = IdentityKeyPair.generate()
+        let carolList = try DeviceList(user: Self.carol, version: 1, primary: try DeviceIdentity(
+            user: Self.carol, deviceID: DeviceID(1), registrationID: RegistrationID(rawValue: 9)!, identityKey: carolPrimary.identityKey, addedAt: 1),
+            companions: []).signed(by: carolPrimary).verified(for: Self.carol)
+        try await alice.store.transaction(.device) { t in try t.storeDeviceList(DeviceListRecord(list: carolList), for: Self.carol) }
         for device in [alice, bob] {
             try await DatabaseQueue(path: device.path).writeWithoutTransaction { db in _ = try Row.fetchAll(db, sql: "PRAGMA wal_checkpoint(TRUNCATE)") }
             try FileManager.default.copyItem(atPath: device.path, toPath: target.appendingPathComponent("\(device.name).sqlite").path)
         }
-        let manifest = Manifest(schema: 1, aliceKey: Hex.encode(alice.storageKey.rawRepresentation.unprotectedBytes),
+        let manifest = Manifest(schema: Self.current, aliceKey: Hex.encode(alice.storageKey.rawRepresentation.unprotectedBytes),
                                 bobKey: Hex.encode(bob.storageKey.rawRepresentation.unprotectedBytes),
-                                message: Hex.encode(message.serialized), plaintext: "written by schema v1")
+                                message: Hex.encode(message.serialized), plaintext: "written by schema v\(Self.current)")
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         try encoder.encode(manifest).write(to: target.appendingPathComponent("manifest.json"))

@@ -71,6 +71,12 @@ struct FailingStore: SignalProtocolStore {
         mutating func storeSenderKey(_ record: SenderKeyRecord, for name: SenderKeyName) throws {
             try check(#function); inner.storeSenderKey(record, for: name)
         }
+        func deviceList(for user: UserAddress) throws -> DeviceListRecord? { try check(#function); return inner.deviceList(for: user) }
+        mutating func storeDeviceList(_ record: DeviceListRecord, for user: UserAddress) throws {
+            try check(#function); inner.storeDeviceList(record, for: user)
+        }
+        func group(for id: GroupID) throws -> GroupRecord? { try check(#function); return inner.group(for: id) }
+        mutating func storeGroup(_ record: GroupRecord, for id: GroupID) throws { try check(#function); inner.storeGroup(record, for: id) }
     }
 }
 

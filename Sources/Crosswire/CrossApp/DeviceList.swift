@@ -23,7 +23,10 @@ public struct DeviceList: Sendable, Hashable {
         try self.init(checking: user, version, primary, companions.sorted { $0.identity.deviceID.rawValue < $1.identity.deviceID.rawValue })
     }
 
-    init(checking user: UserAddress, _ version: UInt64, _ primary: DeviceIdentity, _ companions: [DeviceAttestation]) throws(DeviceListError) {
+    /// `verifyingAttestations: false` only for a list restored from a device's own sealed store, which
+    /// was verified when it was stored.
+    init(checking user: UserAddress, _ version: UInt64, _ primary: DeviceIdentity, _ companions: [DeviceAttestation],
+         verifyingAttestations: Bool = true) throws(DeviceListError) {
         let all = [primary] + companions.map(\.identity)
         for device in all where device.user != user {
             throw DeviceListError(.wrongUser, "device \(device.deviceID) belongs to \(device.user), the list to \(user)")
@@ -44,7 +47,9 @@ public struct DeviceList: Sendable, Hashable {
         where earlier.identity.deviceID.rawValue > later.identity.deviceID.rawValue {
             throw DeviceListError(.invalidMessage, "companions are listed by ascending device id")
         }
-        for companion in companions { try companion.verify(primary: primary.identityKey) }
+        if verifyingAttestations {
+            for companion in companions { try companion.verify(primary: primary.identityKey) }
+        }
         self.user = user
         self.version = version
         self.primary = primary
@@ -84,7 +89,7 @@ public struct DeviceList: Sendable, Hashable {
     /// signature first.
     static func parts(of bytes: ArraySlice<UInt8>) throws(DeviceListError)
         -> (user: UserAddress, version: UInt64, primary: DeviceIdentity, companions: [DeviceAttestation]) {
-        let fields = try DeviceListError.decode("DeviceList") { try ProtobufFields(bytes, fields: 4, repeated: 4) }
+        let fields = try DeviceListError.decode("DeviceList") { try ProtobufFields(bytes, fields: 4, repeated: [4]) }
         guard let userBytes = try DeviceListError.decode("DeviceList user", { try fields.bytes(1) }),
               let version = try DeviceListError.decode("DeviceList version", { try fields.uint64(2) }),
               let primaryBytes = try DeviceListError.decode("DeviceList primary", { try fields.bytes(3) })

@@ -1,22 +1,22 @@
 import CrosswireWire
 
 /// The fields of one cross-app protobuf message, read strictly (SPEC §12): a known field at most once
-/// (the repeated one any number of times, in order), with the wire type the `.proto` gives it; unknown
+/// (a repeated one any number of times, in order), with the wire type the `.proto` gives it; unknown
 /// fields are skipped so later versions can add some.
 struct ProtobufFields {
     /// Indexed by field number; slot 0 is unused.
     private var values: [ProtobufReader.Value?]
-    private var list: [ProtobufReader.Value] = []
+    private var lists: [Int: [ProtobufReader.Value]] = [:]
 
-    /// Reads every field of `bytes`: fields 1…`count` are the message's, `repeated` (one of them, if
-    /// any) may occur many times.
-    init(_ bytes: ArraySlice<UInt8>, fields count: Int, repeated: Int? = nil) throws {
+    /// Reads every field of `bytes`: fields 1…`count` are the message's, those in `repeated` may occur
+    /// many times.
+    init(_ bytes: ArraySlice<UInt8>, fields count: Int, repeated: [Int] = []) throws {
         values = Array(repeating: nil, count: count + 1)
         var reader = ProtobufReader(bytes)
         while let field = try reader.next() {
             guard field.number <= count else { continue }
-            if field.number == repeated {
-                list.append(field.value)
+            if repeated.contains(field.number) {
+                lists[field.number, default: []].append(field.value)
             } else {
                 guard values[field.number] == nil else {
                     throw WireFormatError(.duplicateField, "field \(field.number) appears twice")
@@ -45,8 +45,8 @@ struct ProtobufFields {
         try values[number].map { value throws in try value.slice(field: number, count: count) }
     }
 
-    /// Every occurrence of the repeated length-delimited field, in order.
+    /// Every occurrence of a repeated length-delimited field, in order.
     func repeatedBytes(_ number: Int) throws -> [ArraySlice<UInt8>] {
-        try list.map { value throws in try value.slice(field: number) }
+        try (lists[number] ?? []).map { value throws in try value.slice(field: number) }
     }
 }

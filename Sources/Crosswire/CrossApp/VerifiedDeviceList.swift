@@ -11,6 +11,14 @@ public struct VerifiedDeviceList: Sendable, Hashable {
         self.signed = signed
     }
 
+    /// A list this device verified before, read back from its own sealed store: every rule is checked
+    /// again, but not the signatures (five of them cost ~0.2 ms, on every send).
+    init(restoring signed: SignedDeviceList) throws(DeviceListError) {
+        let parts = try DeviceList.parts(of: signed.list[...])
+        contents = try DeviceList(checking: parts.user, parts.version, parts.primary, parts.companions, verifyingAttestations: false)
+        self.signed = signed
+    }
+
     /// Whose devices.
     public var user: UserAddress { contents.user }
     /// The list's version.

@@ -157,6 +157,16 @@ extension InMemorySignalProtocolStore {
         /// Replaces the sender key record for `name` when the transaction commits.
         public mutating func storeSenderKey(_ record: SenderKeyRecord, for name: SenderKeyName) { changes.senderKeys[name] = record }
 
+        /// The device-list record of `user`.
+        public func deviceList(for user: UserAddress) -> DeviceListRecord? { changes.deviceLists[user] ?? base.deviceLists[user] }
+        /// Replaces the device-list record of `user` when the transaction commits.
+        public mutating func storeDeviceList(_ record: DeviceListRecord, for user: UserAddress) { changes.deviceLists[user] = record }
+
+        /// The record of group `id`.
+        public func group(for id: GroupID) -> GroupRecord? { changes.groups[id] ?? base.groups[id] }
+        /// Replaces the record of group `id` when the transaction commits.
+        public mutating func storeGroup(_ record: GroupRecord, for id: GroupID) { changes.groups[id] = record }
+
         /// A value as this transaction sees it: its own write or deletion, else the store's.
         private static func overlay<Key: Hashable, Value>(_ key: Key, _ changed: [Key: Value?], _ base: [Key: Value]) -> Value? {
             if let change = changed[key] { return change }
@@ -183,6 +193,8 @@ extension InMemorySignalProtocolStore {
         var session: (address: ProtocolAddress, record: SessionRecord)?
         var sessions: [ProtocolAddress: SessionRecord] = [:]
         var senderKeys: [SenderKeyName: SenderKeyRecord] = [:]
+        var deviceLists: [UserAddress: DeviceListRecord] = [:]
+        var groups: [GroupID: GroupRecord] = [:]
         var preKeys: [PreKeyID: OneTimePreKey?] = [:]
         var signedPreKeys: [SignedPreKeyID: SignedPreKey?] = [:]
         var kemPreKeys: [KEMPreKeyID: KEMPreKey?] = [:]
@@ -196,6 +208,8 @@ extension InMemorySignalProtocolStore {
             if let session { contents.sessions[session.address] = session.record }
             for (address, record) in sessions { contents.sessions[address] = record }
             for (name, record) in senderKeys { contents.senderKeys[name] = record }
+            for (user, record) in deviceLists { contents.deviceLists[user] = record }
+            for (id, record) in groups { contents.groups[id] = record }
             for (id, key) in preKeys { contents.preKeys[id] = key }
             for (id, key) in signedPreKeys { contents.signedPreKeys[id] = key }
             for (id, key) in kemPreKeys { contents.kemPreKeys[id] = key }

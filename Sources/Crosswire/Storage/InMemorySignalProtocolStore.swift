@@ -16,6 +16,8 @@ public actor InMemorySignalProtocolStore: SignalProtocolStore {
         package var sessions: [ProtocolAddress: SessionRecord] = [:]
         package var senderKeys: [SenderKeyName: SenderKeyRecord] = [:]
         package var kemPreKeys: [KEMPreKeyID: KEMPreKey] = [:]
+        package var deviceLists: [UserAddress: DeviceListRecord] = [:]
+        package var groups: [GroupID: GroupRecord] = [:]
         /// Last-resort KEM prekey uses, as (KEM prekey id, signed prekey id, base key); pruned when the
         /// signed prekey or the KEM prekey is removed.
         package var usedLastResort: Set<LastResortUse> = []

@@ -24,4 +24,5 @@ public protocol SignalProtocolStore: Sendable {
 }
 
 /// The reads and writes one operation makes; each protocol it refines is one concept's share.
-public protocol StoreTransaction: IdentityKeyStore, SessionStore, PreKeyStore, SignedPreKeyStore, KEMPreKeyStore, SenderKeyStore {}
+public protocol StoreTransaction: IdentityKeyStore, SessionStore, PreKeyStore, SignedPreKeyStore, KEMPreKeyStore, SenderKeyStore,
+    DeviceListStore, GroupStore {}
