@@ -53,8 +53,17 @@ public struct GroupCipher<Store: SignalProtocolStore>: Sendable {
         } catch {
             throw error.about(sender)
         }
+        try await inTransaction(SenderKeyName(groupID: groupID, sender: sender)) { (transaction: inout Store.Transaction) throws(GroupError) in
+            try Self.store(message, from: sender, groupID: groupID, in: &transaction)
+        }
+    }
+
+    /// The body of `process`, inside a caller's transaction (the cross-app client stores a distribution
+    /// in the transaction that decrypted the message carrying it).
+    static func store(_ message: SenderKeyDistributionMessage, from sender: ProtocolAddress, groupID: [UInt8],
+                      in transaction: inout Store.Transaction) throws(GroupError) {
         let name = SenderKeyName(groupID: groupID, sender: sender)
-        if layout == .distributionUUID, message.distributionID != groupID {
+        if message.layout == .distributionUUID, message.distributionID != groupID {
             throw GroupError(.invalidMessage, "distribution message is for another distribution id").about(sender)
         }
         let signingKey: ECPublicKey
@@ -63,13 +72,11 @@ public struct GroupCipher<Store: SignalProtocolStore>: Sendable {
         } catch {
             throw GroupError(.invalidKey, "distribution signing key: \(error.reason)", underlying: error).about(sender)
         }
-        try await inTransaction(name) { (transaction: inout Store.Transaction) throws(GroupError) in
-            var record = try Self.load(name, transaction) ?? SenderKeyRecord(layout: layout, distributionID: message.distributionID)
-            try Self.requireLayout(layout, of: record, groupID: groupID, sender: sender)
-            let chainKey = ChainKey(message.chainKey, index: message.iteration)
-            record.add(.inbound(InboundSenderKeyState(chainID: message.chainID, chainKey: chainKey, signingPublicKey: signingKey)))
-            try Self.save(record, name, &transaction)
-        }
+        var record = try Self.load(name, transaction) ?? SenderKeyRecord(layout: message.layout, distributionID: message.distributionID)
+        try Self.requireLayout(message.layout, of: record, groupID: groupID, sender: sender)
+        let chainKey = ChainKey(message.chainKey, index: message.iteration)
+        record.add(.inbound(InboundSenderKeyState(chainID: message.chainID, chainKey: chainKey, signingPublicKey: signingKey)))
+        try Self.save(record, name, &transaction)
     }
 
     /// One signed ciphertext for every member of `groupID`, on our newest chain, which advances. Throws
@@ -111,23 +118,30 @@ public struct GroupCipher<Store: SignalProtocolStore>: Sendable {
     /// Verifies and decrypts `sender`'s group message in the layout of the group's record; the record is
     /// saved only when the message decrypted.
     nonisolated(nonsending) public func decrypt(_ bytes: [UInt8], from sender: ProtocolAddress, groupID: [UInt8]) async throws(GroupError) -> [UInt8] {
-        let name = SenderKeyName(groupID: groupID, sender: sender)
-        return try await inTransaction(name) { (transaction: inout Store.Transaction) throws(GroupError) in
-            guard var record = try Self.load(name, transaction), !record.isEmpty else {
-                throw GroupError(.noSenderKey, "no sender key from \(sender) in group \(Hex.encode(groupID))")
-            }
-            let message = try GroupError.decode("group message") { try SenderKeyMessage(serialized: bytes, layout: record.layout) }
-            if record.layout == .distributionUUID, message.distributionID != record.distributionID {
-                throw GroupError(.invalidMessage, "message is for another distribution id")
-            }
-            guard let (index, state) = record.inbound(chainID: message.chainID) else {
-                throw GroupError(.noSenderKey, "no sender chain \(message.chainID) from \(sender)", chainID: message.chainID, iteration: message.iteration)
-            }
-            let (plaintext, updated) = try Self.open(message, with: state)
-            record.states[index] = .inbound(updated)
-            try Self.save(record, name, &transaction)
-            return plaintext
+        try await inTransaction(SenderKeyName(groupID: groupID, sender: sender)) { (transaction: inout Store.Transaction) throws(GroupError) in
+            try Self.decrypt(bytes, from: sender, groupID: groupID, in: &transaction)
         }
+    }
+
+    /// The body of `decrypt`, inside a caller's transaction, so what the caller writes with the
+    /// plaintext commits with the chain step or not at all.
+    static func decrypt(_ bytes: [UInt8], from sender: ProtocolAddress, groupID: [UInt8],
+                        in transaction: inout Store.Transaction) throws(GroupError) -> [UInt8] {
+        let name = SenderKeyName(groupID: groupID, sender: sender)
+        guard var record = try Self.load(name, transaction), !record.isEmpty else {
+            throw GroupError(.noSenderKey, "no sender key from \(sender) in group \(Hex.encode(groupID))")
+        }
+        let message = try GroupError.decode("group message") { try SenderKeyMessage(serialized: bytes, layout: record.layout) }
+        if record.layout == .distributionUUID, message.distributionID != record.distributionID {
+            throw GroupError(.invalidMessage, "message is for another distribution id")
+        }
+        guard let (index, state) = record.inbound(chainID: message.chainID) else {
+            throw GroupError(.noSenderKey, "no sender chain \(message.chainID) from \(sender)", chainID: message.chainID, iteration: message.iteration)
+        }
+        let (plaintext, updated) = try Self.open(message, with: state)
+        record.states[index] = .inbound(updated)
+        try Self.save(record, name, &transaction)
+        return plaintext
     }
 
     // MARK: Decryption on a copy

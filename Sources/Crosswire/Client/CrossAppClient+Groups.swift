@@ -1,0 +1,177 @@
+import CrosswireCrypto
+import CrosswireWire
+
+/// Groups across apps (SPEC §12.7): membership is an admin-signed `GroupState` sent pairwise as
+/// `Content`; messages are one Sender Key ciphertext fanned out to every member device. A device's
+/// chain is handed over (at its current iteration, so chains only go forward) to every member device
+/// that lacks it; when a member or a member's device leaves, the next send starts a new chain under a
+/// new distribution id, so the one who left reads nothing sent after.
+extension CrossAppClient {
+    /// Creates a group with this account as its admin and sends its state to every member.
+    public func createGroup(named name: String, members: [UserAddress]) async throws(ClientError) -> GroupID {
+        let id = GroupID.random(using: entropy)
+        let users = Array(Set(members + [address.user]))
+        let state = try ClientError.wrap { try GroupState(groupID: id, version: 1, name: name, admins: [address.user], members: users) }
+        try await adopt(state, notifying: [])
+        return id
+    }
+
+    /// Adds `user` to the group (admins only) and sends the new state to every member.
+    public func addMember(_ user: UserAddress, to group: GroupID) async throws(ClientError) {
+        let current = try await requireGroup(group).state.state
+        guard !current.members.contains(user) else { return }
+        try await adopt(try ClientError.wrap { try current.next(members: current.members + [user]) }, notifying: [])
+    }
+
+    /// Removes `user` from the group (admins only); the removed user is told, and every member starts
+    /// a new chain before its next message.
+    public func removeMember(_ user: UserAddress, from group: GroupID) async throws(ClientError) {
+        let current = try await requireGroup(group).state.state
+        guard current.members.contains(user) else { return }
+        try await adopt(try ClientError.wrap { try current.next(members: current.members.filter { $0 != user }) }, notifying: [user])
+    }
+
+    /// The group's accepted state.
+    public func group(_ id: GroupID) async throws(ClientError) -> GroupState {
+        try await requireGroup(id).state.state
+    }
+
+    /// Sends `content` (its group id set to `group`) to every device of every member, as one Sender Key
+    /// ciphertext; hands this device's chain to member devices that lack it, first.
+    @discardableResult
+    public func send(_ content: Content, toGroup group: GroupID) async throws(ClientError) -> SendReport {
+        var record = try await requireGroup(group)
+        guard record.state.state.members.contains(address.user) else {
+            throw ClientError(.notAllowed, "\(address.user) is no longer a member of group \(group)")
+        }
+        let members = record.state.state.members
+        var targets: [UserAddress: [DeviceIdentity]] = [:]
+        for user in members {
+            targets[user] = try await trustedRecord(user).list.devices.filter { $0.address != address }
+        }
+        // A device that had our chain and is gone (its member or the device itself removed): new chain.
+        let current = Set(targets.values.flatMap { $0.map(\.address) })
+        if record.distributionID == nil || !Set(record.distributedTo).isSubset(of: current) {
+            record = GroupRecord(state: record.state, distributionID: entropy.bytes(16), distributedTo: [])
+            try await storeGroup(record)
+        }
+        let distributionID = record.distributionID!
+        let cipher = GroupCipher(store: store, localAddress: address.protocolAddress, entropy: entropy)
+        let id = MessageID.random(using: entropy)
+        let inner = try ClientError.wrap {
+            try Content(type: content.type, senderTimestamp: content.senderTimestamp, groupID: group, body: content.body)
+        }
+        let message = try await ClientError.wrapAsync { try await cipher.encrypt(inner.padded, groupID: distributionID) }
+        var reached: [DeviceAddress] = [], retries = 0
+        for user in members {
+            for attempt in 0..<policy.maximumAttempts {
+                let devices = try await trustedRecord(user).list.devices.filter { $0.address != address }
+                if devices.isEmpty { break }
+                if !devices.allSatisfy({ record.distributedTo.contains($0.address) }) {
+                    record = try await handOver(distributionID, of: record, to: user)
+                }
+                let messages = try devices.map { device throws(ClientError) in
+                    OutgoingMessage(envelope: try ClientError.wrap {
+                        try Envelope(kind: .senderKeyMessage, recipient: device.address, sender: address, messageID: id,
+                                     ciphertext: message.serialized)
+                    }, registrationID: device.registrationID)
+                }
+                do {
+                    try await directory.submit(messages, to: user)
+                    reached += devices.map(\.address)
+                    break
+                } catch {
+                    guard error.code == .mismatchedDevices || error.code == .staleDevices, attempt + 1 < policy.maximumAttempts else {
+                        throw ClientError(.directoryFailure, "group message to \(user): \(error.code): \(error.reason)", underlying: error)
+                    }
+                    retries += 1
+                    _ = try await refreshDeviceList(for: user)
+                }
+            }
+        }
+        return SendReport(messageID: id, devices: reached, retries: retries)
+    }
+
+    /// Sends a text message to the group.
+    @discardableResult
+    public func send(text: String, toGroup group: GroupID) async throws(ClientError) -> SendReport {
+        try await send(try ClientError.wrap { try Content.text(text, at: now()) }, toGroup: group)
+    }
+
+    // MARK: Internals
+
+    /// Signs `state` as this device, stores it, and sends it pairwise to its members (and to `notifying`).
+    func adopt(_ state: GroupState, notifying others: [UserAddress]) async throws(ClientError) {
+        let (pair, _) = try await localKeys()
+        let previous = try await ClientError.wrapAsync { try await store.transaction(.device) { t in try t.group(for: state.groupID) } }
+        if let previous, !previous.state.state.admins.contains(address.user) {
+            throw ClientError(.notAllowed, "only an admin changes group \(state.groupID)")
+        }
+        let signed = SignedGroupState(signing: state, as: address, identity: pair, using: entropy)
+        let removed = Set(previous?.state.state.members ?? []).subtracting(state.members)
+        let record = removed.isEmpty
+            ? GroupRecord(state: signed, distributionID: previous?.distributionID, distributedTo: previous?.distributedTo ?? [])
+            : GroupRecord(state: signed)
+        try await storeGroup(record)
+        let content = try ClientError.wrap {
+            try Content(type: .groupUpdate, senderTimestamp: now(), groupID: state.groupID, body: signed.serialized)
+        }
+        let id = MessageID.random(using: entropy)
+        for user in Set(state.members + others) where user != address.user {
+            _ = try await fanOut(content, to: user, id: id)
+        }
+        _ = try await fanOut(content, to: address.user, id: id)
+        pendingEvents.append(.groupChanged(state.groupID))
+    }
+
+    /// Sends this device's current chain for `distributionID` to every device of `user`, pairwise.
+    func handOver(_ distributionID: [UInt8], of record: GroupRecord, to user: UserAddress) async throws(ClientError) -> GroupRecord {
+        let cipher = GroupCipher(store: store, localAddress: address.protocolAddress, entropy: entropy)
+        let distribution = try await ClientError.wrapAsync { try await cipher.distributionMessage(for: distributionID, layout: .distributionUUID) }
+        let content = try ClientError.wrap {
+            try Content(type: .senderKeyDistribution, senderTimestamp: now(), groupID: record.state.state.groupID,
+                        senderKeyDistribution: distribution)
+        }
+        let (devices, _) = try await fanOut(content, to: user, id: MessageID.random(using: entropy))
+        let updated = GroupRecord(state: record.state, distributionID: distributionID, distributedTo: record.distributedTo + devices)
+        try await storeGroup(updated)
+        return updated
+    }
+
+    func requireGroup(_ id: GroupID) async throws(ClientError) -> GroupRecord {
+        guard let record = try await ClientError.wrapAsync({ try await store.transaction(.device) { t in try t.group(for: id) } }) else {
+            throw ClientError(.unknownGroup, "this device is not in group \(id)")
+        }
+        return record
+    }
+
+    func storeGroup(_ record: GroupRecord) async throws(ClientError) {
+        try await ClientError.wrapAsync { try await store.transaction(.device) { t in try t.storeGroup(record, for: record.state.state.groupID) } }
+    }
+}
+
+/// Applying a received group state inside the receiving transaction.
+enum GroupUpdates {
+    /// Verifies the signed state in `content` against its signer's listed identity and the accepted
+    /// state, then stores it; a state that removes a member drops this device's chain (a new one
+    /// before the next send).
+    static func apply<Transaction: StoreTransaction>(_ content: Content, from sender: DeviceAddress, local: DeviceAddress,
+                                                     in transaction: inout Transaction) throws {
+        let signed = try ClientError.wrap { try SignedGroupState(serialized: content.body) }
+        guard content.groupID == signed.state.groupID else {
+            throw ClientError(.groupStateRefused, "a group state for another group than the content names")
+        }
+        guard let signer = try transaction.deviceList(for: signed.signer.user)?.knows(signed.signer.device) else {
+            throw ClientError(.groupStateRefused, "the signer \(signed.signer) is not on its verified list",
+                              underlying: GroupStateError(.unknownSigner, "\(signed.signer)"))
+        }
+        let previous = try transaction.group(for: signed.state.groupID)
+        let changed = try ClientError.wrap { try signed.verify(signerIdentity: signer.identityKey, replacing: previous?.state.state) }
+        guard changed else { return }
+        let removed = Set(previous?.state.state.members ?? []).subtracting(signed.state.members)
+        let record = removed.isEmpty
+            ? GroupRecord(state: signed, distributionID: previous?.distributionID, distributedTo: previous?.distributedTo ?? [])
+            : GroupRecord(state: signed)
+        try transaction.storeGroup(record, for: signed.state.groupID)
+    }
+}
