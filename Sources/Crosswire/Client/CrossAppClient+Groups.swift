@@ -57,23 +57,30 @@ extension CrossAppClient {
         }
         let distributionID = record.distributionID!
         let cipher = GroupCipher(store: store, localAddress: address.protocolAddress, entropy: entropy)
+        _ = try await ClientError.wrapAsync { try await cipher.distributionMessage(for: distributionID, layout: .distributionUUID) }
         let id = MessageID.random(using: entropy)
-        let inner = try ClientError.wrap {
+        let padded = try ClientError.wrap {
             try Content(type: content.type, senderTimestamp: content.senderTimestamp, groupID: group, body: content.body)
+        }.padded
+        // Every member device gets our chain before the message it must read.
+        for user in members where !(targets[user] ?? []).allSatisfy({ record.distributedTo.contains($0.address) }) {
+            record = try await handOver(distributionID, of: record, to: user)
         }
-        let message = try await ClientError.wrapAsync { try await cipher.encrypt(inner.padded, groupID: distributionID) }
+        var message = try await ClientError.wrapAsync { try await cipher.encrypt(padded, groupID: distributionID) }
         var reached: [DeviceAddress] = [], retries = 0
         for user in members {
             for attempt in 0..<policy.maximumAttempts {
                 let devices = try await trustedRecord(user).list.devices.filter { $0.address != address }
                 if devices.isEmpty { break }
                 if !devices.allSatisfy({ record.distributedTo.contains($0.address) }) {
+                    // A device the list gained since: hand it the chain, then a ciphertext made after that.
                     record = try await handOver(distributionID, of: record, to: user)
+                    message = try await ClientError.wrapAsync { try await cipher.encrypt(padded, groupID: distributionID) }
                 }
+                let ciphertext = message.serialized
                 let messages = try devices.map { device throws(ClientError) in
                     OutgoingMessage(envelope: try ClientError.wrap {
-                        try Envelope(kind: .senderKeyMessage, recipient: device.address, sender: address, messageID: id,
-                                     ciphertext: message.serialized)
+                        try Envelope(kind: .senderKeyMessage, recipient: device.address, sender: address, messageID: id, ciphertext: ciphertext)
                     }, registrationID: device.registrationID)
                 }
                 do {

@@ -1,0 +1,256 @@
+@_spi(Hazmat) import CrosswireCrypto
+import CrosswireWire
+import Testing
+import _CrosswireTestSupport
+@testable import Crosswire
+
+/// Users on three apps with several devices each, on one in-memory directory.
+actor CrossAppWorld {
+    typealias Client = CrossAppClient<InMemorySignalProtocolStore, InMemoryDeviceDirectory>
+
+    let directory = InMemoryDeviceDirectory(now: { 1_764_590_400_000 })
+    private var seed: UInt64
+    private(set) var clients: [DeviceAddress: Client] = [:]
+    /// Every message each device received, in order.
+    private(set) var inbox: [DeviceAddress: [ReceivedMessage]] = [:]
+
+    init(seed: UInt64) { self.seed = seed }
+
+    func newStore() -> (InMemorySignalProtocolStore, SeededEntropy) {
+        seed += 1
+        let entropy = SeededEntropy(seed: seed)
+        return (InMemorySignalProtocolStore(identity: .generate(using: entropy), registrationID: .generate(using: entropy)), entropy)
+    }
+
+    @discardableResult
+    func register(_ text: String) async throws -> Client {
+        let (store, entropy) = newStore()
+        let client = try await Client.registerPrimary(try UserAddress(parsing: text), store: store, directory: directory,
+                                                      entropy: entropy, now: { 1_764_590_400_000 })
+        clients[client.address] = client
+        return client
+    }
+
+    /// Links a new companion to `primary`'s account, as the apps do: request, approval, countersignature.
+    @discardableResult
+    func link(to primary: Client) async throws -> Client {
+        let (store, entropy) = newStore()
+        let request = try await Client.linkRequest(for: primary.address.user, store: store)
+        let approval = try await primary.approve(request)
+        let (companion, attestation) = try await Client.link(approval, store: store, directory: directory, entropy: entropy,
+                                                             now: { 1_764_590_400_000 })
+        try await primary.completeLink(attestation)
+        try await companion.publishKeys()
+        clients[companion.address] = companion
+        return companion
+    }
+
+    func client(_ text: String) throws -> Client { clients[try DeviceAddress(parsing: text)]! }
+
+    /// Delivers every queued envelope to its device, in queue order, and acknowledges it.
+    func deliverAll() async throws {
+        var progress = true
+        while progress {
+            progress = false
+            for (address, client) in clients.sorted(by: { $0.key < $1.key }) {
+                let pending = try await directory.pending(for: address)
+                for envelope in pending {
+                    let message = try await client.receive(envelope)
+                    inbox[address, default: []].append(message)
+                    try await directory.acknowledge([envelope.messageID], for: address)
+                    progress = true
+                }
+            }
+        }
+    }
+
+    func texts(_ text: String) throws -> [String] {
+        (inbox[try DeviceAddress(parsing: text)] ?? []).filter { $0.content.type == .text }.map { String(decoding: $0.content.body, as: UTF8.self) }
+    }
+
+    func remove(_ address: DeviceAddress) { clients[address] = nil }
+}
+
+@Suite("Cross-app client: fan-out, device lists, groups")
+struct CrossAppClientTests {
+    @Test("a message reaches each of the recipient's devices and the sender's other devices exactly once")
+    func fanOut() async throws {
+        let world = CrossAppWorld(seed: 100)
+        let alicePhone = try await world.register("whatsapp:alice")
+        let aliceLaptop = try await world.link(to: alicePhone)
+        let bob = try await world.register("messenger:bob")
+        let bobTablet = try await world.link(to: bob)
+        try await world.register("instagram:carol")
+
+        let report = try await alicePhone.send(text: "hi Bob", to: try UserAddress(parsing: "messenger:bob"))
+        #expect(Set(report.devices.map(\.description)) == ["messenger:bob/1", "messenger:bob/2", "whatsapp:alice/2"])
+        try await world.deliverAll()
+        #expect(try await world.texts("messenger:bob/1") == ["hi Bob"])
+        #expect(try await world.texts("messenger:bob/2") == ["hi Bob"])
+        #expect(try await world.texts("whatsapp:alice/2") == ["hi Bob"])
+        #expect(try await world.texts("whatsapp:alice/1").isEmpty)
+        #expect(try await world.texts("instagram:carol/1").isEmpty)
+        let copy = try #require(await world.inbox[aliceLaptop.address]?.first)
+        #expect(copy.isSyncCopy && copy.content.syncDestination?.description == "messenger:bob" && copy.sender == alicePhone.address)
+
+        try await bobTablet.send(text: "hello from the tablet", to: try UserAddress(parsing: "whatsapp:alice"))
+        try await world.deliverAll()
+        #expect(try await world.texts("whatsapp:alice/1") == ["hello from the tablet"])
+        #expect(try await world.texts("whatsapp:alice/2") == ["hi Bob", "hello from the tablet"])
+        #expect(try await world.texts("messenger:bob/1") == ["hi Bob", "hello from the tablet"])
+        // The relay held ciphertext only.
+        let queued = await world.directory.queuedEnvelopes
+        #expect(queued.isEmpty)
+    }
+
+    @Test("a device missing from a stale list is recovered through the directory's 409, with events")
+    func staleListRecovered() async throws {
+        let world = CrossAppWorld(seed: 200)
+        let alice = try await world.register("whatsapp:alice")
+        let bob = try await world.register("messenger:bob")
+        try await alice.send(text: "first", to: bob.address.user)
+        try await world.deliverAll()
+        _ = await alice.takeEvents()
+        let tablet = try await world.link(to: bob)
+        let report = try await alice.send(text: "second", to: bob.address.user)
+        #expect(report.retries == 1 && report.devices.contains(tablet.address))
+        #expect(await alice.takeEvents() == [.deviceAdded(tablet.address), .safetyNumberChanged(bob.address.user)])
+        try await world.deliverAll()
+        #expect(try await world.texts("messenger:bob/2") == ["second"])
+        #expect(try await world.texts("messenger:bob/1") == ["first", "second"])
+    }
+
+    @Test("a removed device is sent nothing after its removal, and its group chain is replaced")
+    func removedDevice() async throws {
+        let world = CrossAppWorld(seed: 300)
+        let alice = try await world.register("whatsapp:alice")
+        let laptop = try await world.link(to: alice)
+        let bob = try await world.register("messenger:bob")
+        let group = try await bob.createGroup(named: "trip", members: [alice.address.user])
+        try await bob.send(text: "before", toGroup: group)
+        try await world.deliverAll()
+        #expect(try await world.texts("whatsapp:alice/2") == ["before"])
+
+        try await alice.removeDevice(laptop.address.device)
+        await world.remove(laptop.address)
+        let report = try await bob.send(text: "after, 1:1", to: alice.address.user)
+        #expect(!report.devices.contains(laptop.address) && report.retries == 1)
+        let groupReport = try await bob.send(text: "after, group", toGroup: group)
+        #expect(!groupReport.devices.contains(laptop.address))
+        #expect(await bob.takeEvents().contains(.deviceRemoved(laptop.address)))
+        // The group message is on a new chain: the removed laptop's store cannot open it.
+        let envelope = try #require(await world.directory.pending(for: alice.address).last)
+        #expect(envelope.kind == .senderKeyMessage)
+        let distribution = try SenderKeyMessage(serialized: envelope.ciphertext, layout: .distributionUUID).distributionID
+        await #expect(throws: GroupError.self) {
+            try await GroupCipher(store: laptop.store, localAddress: laptop.address.protocolAddress)
+                .decrypt(envelope.ciphertext, from: bob.address.protocolAddress, groupID: distribution)
+        }
+        try await world.deliverAll()
+        #expect(try await world.texts("whatsapp:alice/1") == ["before", "after, 1:1", "after, group"])
+        #expect(try await world.texts("whatsapp:alice/2") == ["before"])
+    }
+
+    @Test("a three-app group: every member device reads each message once; a removed member reads nothing after")
+    func threeAppGroup() async throws {
+        let world = CrossAppWorld(seed: 400)
+        let alice = try await world.register("whatsapp:alice")
+        try await world.link(to: alice)
+        let bob = try await world.register("messenger:bob")
+        let carol = try await world.register("instagram:carol")
+        let group = try await carol.createGroup(named: "three apps", members: [alice.address.user, bob.address.user])
+        try await world.deliverAll()
+        #expect(try await alice.group(group).members.map(\.description) == ["instagram:carol", "messenger:bob", "whatsapp:alice"])
+        try await carol.send(text: "hello all", toGroup: group)
+        try await bob.send(text: "hi from Messenger", toGroup: group)
+        try await world.deliverAll()
+        for device in ["whatsapp:alice/1", "whatsapp:alice/2"] {
+            #expect(try await world.texts(device) == ["hello all", "hi from Messenger"])
+        }
+        #expect(try await world.texts("messenger:bob/1") == ["hello all"])
+        #expect(try await world.texts("instagram:carol/1") == ["hi from Messenger"])
+
+        try await carol.removeMember(bob.address.user, from: group)
+        try await world.deliverAll()
+        #expect(try await bob.group(group).members.contains(bob.address.user) == false)
+        await #expect(throws: ClientError.self) { try await bob.send(text: "still here?", toGroup: group) }
+        try await alice.send(text: "bob is gone", toGroup: group)
+        try await world.deliverAll()
+        #expect(try await world.texts("messenger:bob/1") == ["hello all"])
+        #expect(try await world.texts("instagram:carol/1") == ["hi from Messenger", "bob is gone"])
+        #expect(try await world.texts("whatsapp:alice/2") == ["hello all", "hi from Messenger", "bob is gone"])
+    }
+
+    @Test("refused envelopes leave every store unchanged: tampered, replayed, misaddressed, from an unknown device")
+    func refusals() async throws {
+        let world = CrossAppWorld(seed: 500)
+        let alice = try await world.register("whatsapp:alice")
+        let bob = try await world.register("messenger:bob")
+        try await alice.send(text: "one", to: bob.address.user)
+        // Fetched and verified lists are cached whatever a message does: fetch Alice's first.
+        _ = try await bob.deviceList(for: alice.address.user)
+        let envelope = try #require(await world.directory.pending(for: bob.address).first)
+        var tampered = envelope.ciphertext
+        tampered[tampered.count - 3] ^= 1
+        let cases: [(Envelope, ClientError.Code)] = [
+            (try Envelope(kind: envelope.kind, recipient: bob.address, sender: alice.address, messageID: envelope.messageID, ciphertext: tampered),
+             .decryptionFailed),
+            (try Envelope(kind: envelope.kind, recipient: try DeviceAddress(parsing: "messenger:bob/9"), sender: alice.address,
+                          messageID: envelope.messageID, ciphertext: envelope.ciphertext), .notForThisDevice),
+            (try Envelope(kind: envelope.kind, recipient: bob.address, sender: try DeviceAddress(parsing: "whatsapp:alice/5"),
+                          messageID: envelope.messageID, ciphertext: envelope.ciphertext), .unknownSenderDevice),
+            (try Envelope(kind: .sealedSenderV1, recipient: bob.address, sender: nil, messageID: envelope.messageID, ciphertext: [1]),
+             .sealedNotSupported),
+        ]
+        for (bad, code) in cases {
+            let before = await bob.store.snapshot()
+            await #expect(throws: ClientError(code, "")) { try await bob.receive(bad) }
+            #expect(await bob.store.snapshot() == before, "\(code) changed the store")
+        }
+        #expect(String(decoding: try await bob.receive(envelope).content.body, as: UTF8.self) == "one")
+        let before = await bob.store.snapshot()
+        await #expect(throws: ClientError(.decryptionFailed, "")) { try await bob.receive(envelope) }
+        #expect(await bob.store.snapshot() == before, "a replay changed the store")
+    }
+
+    @Test("receive-then-store is exactly once: a failing app write keeps nothing, the redelivery succeeds")
+    func exactlyOnce() async throws {
+        struct AppWriteFailed: Error {}
+        let world = CrossAppWorld(seed: 600)
+        let alice = try await world.register("whatsapp:alice")
+        let bob = try await world.register("messenger:bob")
+        try await alice.send(text: "keep me", to: bob.address.user)
+        _ = try await bob.deviceList(for: alice.address.user)
+        let envelope = try #require(await world.directory.pending(for: bob.address).first)
+        let before = await bob.store.snapshot()
+        await #expect(throws: ClientError.self) {
+            try await bob.receive(envelope) { _, _ in throw AppWriteFailed() }
+        }
+        #expect(await bob.store.snapshot() == before)
+        let text = try await bob.receive(envelope) { _, message in String(decoding: message.content.body, as: UTF8.self) }
+        #expect(text == "keep me")
+    }
+
+    @Test("a forged or rolled-back device list from the directory is refused and nothing is trusted from it")
+    func forgedList() async throws {
+        let world = CrossAppWorld(seed: 700)
+        let alice = try await world.register("whatsapp:alice")
+        let bob = try await world.register("messenger:bob")
+        let version1 = try await world.directory.deviceList(for: bob.address.user)
+        try await world.link(to: bob)
+        #expect(try await alice.deviceList(for: bob.address.user).version == 2)
+        let current = try await world.directory.deviceList(for: bob.address.user)
+        let forged = SignedDeviceList(list: current.list, signature: Array(repeating: 7, count: 64))
+        for (list, code) in [(forged, DeviceListError.Code.invalidSignature), (version1, .rollback)] {
+            let before = await alice.store.snapshot()
+            do {
+                _ = try await alice.accept(list, for: bob.address.user)
+                Issue.record("accepted a list that breaks \(code)")
+            } catch {
+                #expect(error.code == .deviceListRefused && (error.underlying as? DeviceListError)?.code == code, "\(error)")
+            }
+            #expect(await alice.store.snapshot() == before)
+        }
+        #expect(try await alice.deviceList(for: bob.address.user).version == 2)
+    }
+}
