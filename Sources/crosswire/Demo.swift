@@ -4,17 +4,27 @@ import Crosswire
 import CrosswireWire
 import Foundation
 
-/// `crosswire demo`: a Messenger device and a WhatsApp device set up a session and talk, with the wire
-/// bytes annotated, one message arriving late, and the safety number both sides compute.
+/// `crosswire demo`: users of three apps with several devices talk across apps (`CrossAppDemo`);
+/// `--session` shows one Signal session in detail instead: a Messenger device and a WhatsApp device
+/// set up a session and talk, with the wire bytes annotated, one message arriving late, and the
+/// safety number both sides compute.
 struct Demo: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "A readable end-to-end run: bundle, X3DH, messages (one late), safety numbers, annotated wire bytes."
+        abstract: "Three apps, several devices each: 1:1 and group messages, linking and removing devices, annotated envelopes (--session: one session in detail)."
     )
 
     @Option(name: .long, help: "Seed for reproducible keys (default: fresh randomness).")
     var seed: UInt64?
 
+    @Flag(name: .long, help: "Show one Signal session in detail instead: bundle, X3DH, messages (one late), safety numbers, wire bytes.")
+    var session = false
+
     func run() async throws {
+        if !session {
+            var demo = CrossAppDemo(seed: seed)
+            try await demo.run()
+            return
+        }
         let bobEntropy: any EntropySource = seed.map { SeededEntropy(seed: $0 &* 2) } ?? SystemEntropy()
         let aliceEntropy: any EntropySource = seed.map { SeededEntropy(seed: $0 &* 2 &+ 1) } ?? SystemEntropy()
 

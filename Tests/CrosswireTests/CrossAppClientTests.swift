@@ -181,6 +181,24 @@ struct CrossAppClientTests {
         #expect(try await world.texts("whatsapp:alice/2") == ["hello all", "hi from Messenger", "bob is gone"])
     }
 
+    @Test("a device linked after the group formed learns it from the next sender key and reads what follows")
+    func lateLinkedDevice() async throws {
+        let world = CrossAppWorld(seed: 450)
+        let alice = try await world.register("whatsapp:alice")
+        let bob = try await world.register("messenger:bob")
+        let carol = try await world.register("instagram:carol")
+        let group = try await carol.createGroup(named: "later", members: [alice.address.user, bob.address.user])
+        try await carol.send(text: "before the tablet", toGroup: group)
+        try await world.deliverAll()
+        let tablet = try await world.link(to: bob)
+        try await carol.send(text: "after the tablet", toGroup: group)
+        try await alice.send(text: "alice too", toGroup: group)
+        try await world.deliverAll()
+        #expect(try await world.texts("messenger:bob/2") == ["after the tablet", "alice too"])
+        #expect(try await tablet.group(group).members.count == 3)
+        #expect(try await world.texts("messenger:bob/1") == ["before the tablet", "after the tablet", "alice too"])
+    }
+
     @Test("refused envelopes leave every store unchanged: tampered, replayed, misaddressed, from an unknown device")
     func refusals() async throws {
         let world = CrossAppWorld(seed: 500)

@@ -43,6 +43,10 @@ extension ClientError {
     /// A receive's failure: what a body or a content rule threw comes out as its own error, wrapped
     /// by the cipher's `storeFailure` or not.
     static func receiving(_ error: any Error, from sender: DeviceAddress) -> ClientError {
+        if let user = MissingDeviceList.find(in: error) {
+            return ClientError(.groupStateRefused, "from \(sender): a group state signed by \(user), whose list is not here",
+                               underlying: MissingDeviceList(user: user))
+        }
         let mapped = mapping(error)
         return ClientError(mapped.code, "from \(sender): \(mapped.reason)", underlying: mapped.underlying ?? error)
     }

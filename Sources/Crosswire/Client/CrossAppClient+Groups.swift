@@ -45,39 +45,28 @@ extension CrossAppClient {
             throw ClientError(.notAllowed, "\(address.user) is no longer a member of group \(group)")
         }
         let members = record.state.state.members
-        var targets: [UserAddress: [DeviceIdentity]] = [:]
-        for user in members {
-            targets[user] = try await trustedRecord(user).list.devices.filter { $0.address != address }
-        }
-        // A device that had our chain and is gone (its member or the device itself removed): new chain.
-        let current = Set(targets.values.flatMap { $0.map(\.address) })
-        if record.distributionID == nil || !Set(record.distributedTo).isSubset(of: current) {
-            record = GroupRecord(state: record.state, distributionID: entropy.bytes(16), distributedTo: [])
-            try await storeGroup(record)
-        }
-        let distributionID = record.distributionID!
         let cipher = GroupCipher(store: store, localAddress: address.protocolAddress, entropy: entropy)
-        _ = try await ClientError.wrapAsync { try await cipher.distributionMessage(for: distributionID, layout: .distributionUUID) }
         let id = MessageID.random(using: entropy)
         let padded = try ClientError.wrap {
             try Content(type: content.type, senderTimestamp: content.senderTimestamp, groupID: group, body: content.body)
         }.padded
-        // Every member device gets our chain before the message it must read.
-        for user in members where !(targets[user] ?? []).allSatisfy({ record.distributedTo.contains($0.address) }) {
-            record = try await handOver(distributionID, of: record, to: user)
-        }
-        var message = try await ClientError.wrapAsync { try await cipher.encrypt(padded, groupID: distributionID) }
+        record = try await rotateIfNeeded(record, members: members)
+        var message: SenderKeyMessage?
         var reached: [DeviceAddress] = [], retries = 0
         for user in members {
             for attempt in 0..<policy.maximumAttempts {
                 let devices = try await trustedRecord(user).list.devices.filter { $0.address != address }
                 if devices.isEmpty { break }
+                let distributionID = record.distributionID!
                 if !devices.allSatisfy({ record.distributedTo.contains($0.address) }) {
-                    // A device the list gained since: hand it the chain, then a ciphertext made after that.
+                    // Every member device gets our chain before the first message it must read.
                     record = try await handOver(distributionID, of: record, to: user)
+                    message = nil
+                }
+                if message == nil {
                     message = try await ClientError.wrapAsync { try await cipher.encrypt(padded, groupID: distributionID) }
                 }
-                let ciphertext = message.serialized
+                let ciphertext = message!.serialized
                 let messages = try devices.map { device throws(ClientError) in
                     OutgoingMessage(envelope: try ClientError.wrap {
                         try Envelope(kind: .senderKeyMessage, recipient: device.address, sender: address, messageID: id, ciphertext: ciphertext)
@@ -93,10 +82,27 @@ extension CrossAppClient {
                     }
                     retries += 1
                     _ = try await refreshDeviceList(for: user)
+                    // A device that had our chain left: a new chain for this and every later message.
+                    let rotated = try await rotateIfNeeded(record, members: members)
+                    if rotated.distributionID != record.distributionID { message = nil }
+                    record = rotated
                 }
             }
         }
         return SendReport(messageID: id, devices: reached, retries: retries)
+    }
+
+    /// A new chain (new distribution id, handed to nobody yet) when this device has none for the group
+    /// or a device that had it is no longer a member device; else `record` unchanged.
+    func rotateIfNeeded(_ record: GroupRecord, members: [UserAddress]) async throws(ClientError) -> GroupRecord {
+        var current = Set<DeviceAddress>()
+        for user in members { current.formUnion(try await trustedRecord(user).list.addresses) }
+        guard record.distributionID == nil || !Set(record.distributedTo).isSubset(of: current) else { return record }
+        let rotated = GroupRecord(state: record.state, distributionID: entropy.bytes(16), distributedTo: [])
+        try await storeGroup(rotated)
+        let cipher = GroupCipher(store: store, localAddress: address.protocolAddress, entropy: entropy)
+        _ = try await ClientError.wrapAsync { try await cipher.distributionMessage(for: rotated.distributionID!, layout: .distributionUUID) }
+        return rotated
     }
 
     /// Sends a text message to the group.
@@ -131,13 +137,15 @@ extension CrossAppClient {
         pendingEvents.append(.groupChanged(state.groupID))
     }
 
-    /// Sends this device's current chain for `distributionID` to every device of `user`, pairwise.
+    /// Sends this device's current chain for `distributionID` to every device of `user`, pairwise, with
+    /// the group's signed state.
     func handOver(_ distributionID: [UInt8], of record: GroupRecord, to user: UserAddress) async throws(ClientError) -> GroupRecord {
         let cipher = GroupCipher(store: store, localAddress: address.protocolAddress, entropy: entropy)
         let distribution = try await ClientError.wrapAsync { try await cipher.distributionMessage(for: distributionID, layout: .distributionUUID) }
         let content = try ClientError.wrap {
+            // The group's signed state rides along, so a device linked after it last changed learns it.
             try Content(type: .senderKeyDistribution, senderTimestamp: now(), groupID: record.state.state.groupID,
-                        senderKeyDistribution: distribution)
+                        senderKeyDistribution: distribution, body: record.state.serialized)
         }
         let (devices, _) = try await fanOut(content, to: user, id: MessageID.random(using: entropy))
         let updated = GroupRecord(state: record.state, distributionID: distributionID, distributedTo: record.distributedTo + devices)
@@ -168,7 +176,11 @@ enum GroupUpdates {
         guard content.groupID == signed.state.groupID else {
             throw ClientError(.groupStateRefused, "a group state for another group than the content names")
         }
-        guard let signer = try transaction.deviceList(for: signed.signer.user)?.knows(signed.signer.device) else {
+        guard let signerList = try transaction.deviceList(for: signed.signer.user) else {
+            // Not an error yet: the client fetches the signer's list and receives again (nothing was kept).
+            throw MissingDeviceList(user: signed.signer.user)
+        }
+        guard let signer = signerList.knows(signed.signer.device) else {
             throw ClientError(.groupStateRefused, "the signer \(signed.signer) is not on its verified list",
                               underlying: GroupStateError(.unknownSigner, "\(signed.signer)"))
         }
@@ -180,5 +192,21 @@ enum GroupUpdates {
             ? GroupRecord(state: signed, distributionID: previous?.distributionID, distributedTo: previous?.distributedTo ?? [])
             : GroupRecord(state: signed)
         try transaction.storeGroup(record, for: signed.state.groupID)
+    }
+}
+
+/// A receive needs a device list this device has not fetched (a group state's signer): the receive is
+/// rolled back, the list fetched, and the envelope received again.
+struct MissingDeviceList: Error {
+    let user: UserAddress
+
+    /// The missing list named anywhere in `error`'s chain of underlying errors.
+    static func find(in error: any Error) -> UserAddress? {
+        var current: (any Error)? = error
+        while let error = current {
+            if let missing = error as? MissingDeviceList { return missing.user }
+            current = (error as? any CrosswireError)?.underlying
+        }
+        return nil
     }
 }

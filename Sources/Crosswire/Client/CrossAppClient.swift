@@ -280,6 +280,19 @@ public actor CrossAppClient<Store: SignalProtocolStore, Directory: DeviceDirecto
     public func receive<Result: Sendable>(
         _ envelope: Envelope, then body: @escaping @Sendable (inout Store.Transaction, ReceivedMessage) throws -> Result
     ) async throws(ClientError) -> Result {
+        do {
+            return try await receiveOnce(envelope, then: body)
+        } catch {
+            // A group state signed by an account this device has no list of: fetch it, then once more.
+            guard let user = MissingDeviceList.find(in: error) else { throw error }
+            _ = try await refreshDeviceList(for: user)
+            return try await receiveOnce(envelope, then: body)
+        }
+    }
+
+    func receiveOnce<Result: Sendable>(
+        _ envelope: Envelope, then body: @escaping @Sendable (inout Store.Transaction, ReceivedMessage) throws -> Result
+    ) async throws(ClientError) -> Result {
         guard envelope.recipient == address else {
             throw ClientError(.notForThisDevice, "an envelope for \(envelope.recipient) reached \(address)")
         }
@@ -419,7 +432,8 @@ struct ReceiveContext: Sendable {
         if content.syncDestination != nil, sender.user != local.user {
             throw ClientError(.invalidContent, "a copy for one's own devices from another account (\(sender.user))")
         }
-        if content.type == .groupUpdate {
+        // A group update, or a sender key with the group's state alongside (for a device linked since).
+        if content.type == .groupUpdate || (content.type == .senderKeyDistribution && !content.body.isEmpty) {
             try GroupUpdates.apply(content, from: sender, local: local, in: &transaction)
         }
         if let distribution = content.senderKeyDistribution {
