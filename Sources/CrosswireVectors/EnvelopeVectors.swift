@@ -25,6 +25,7 @@ enum EnvelopeVectors {
             ["type": "ContentPadding", "tests": paddingCases()],
             ["type": "DeviceList", "tests": try DeviceListVectors.cases()],
             ["type": "UserSafetyNumber", "tests": try DeviceListVectors.safetyNumberCases()],
+            ["type": "GroupState", "tests": try groupStateCases()],
         ]
         var numbered: [[String: Any]] = []
         var next = 1
@@ -39,7 +40,7 @@ enum EnvelopeVectors {
             numbered.append(group)
         }
         return [
-            "algorithm": "Crosswire cross-app formats: envelope, content, padding, signed device lists, user safety numbers",
+            "algorithm": "Crosswire cross-app formats: envelope, content, padding, signed device lists, user safety numbers, group states",
             "generatedBy": "crosswire vectors generate", "numberOfTests": next - 1, "header": header, "testGroups": numbered,
         ]
     }
@@ -173,6 +174,81 @@ enum EnvelopeVectors {
         return cases
     }
 
+    /// Signed group states (SPEC §12.7): Carol (instagram) admin of a group with Alice and Bob; each case
+    /// names the signer's identity key and, for an update, the accepted state it must replace.
+    static func groupStateCases() throws -> [[String: Any]] {
+        let entropy = SeededEntropy(seed: 23)
+        let carol = try DeviceAddress(parsing: "instagram:carol/1"), bob = try DeviceAddress(parsing: "messenger:bob/1")
+        let carolKey = IdentityKeyPair.generate(using: SeededEntropy(seed: 2301)), bobKey = IdentityKeyPair.generate(using: SeededEntropy(seed: 2302))
+        let users = try ["instagram:carol", "messenger:bob", "whatsapp:alice"].map { text throws in try UserAddress(parsing: text) }
+        let id = GroupID.random(using: entropy)
+        let v1 = try GroupState(groupID: id, version: 1, name: "three apps", admins: [users[0]], members: users)
+        let v2 = try v1.next(members: [users[0], users[2]])
+        let s1 = SignedGroupState(signing: v1, as: carol, identity: carolKey, using: entropy)
+        let s2 = SignedGroupState(signing: v2, as: carol, identity: carolKey, using: entropy)
+        var cases: [[String: Any]] = []
+        func add(_ comment: String, _ signed: SignedGroupState, key: IdentityKeyPair, previous: SignedGroupState?, _ outcome: String) {
+            var fields: [String: Any] = ["comment": comment, "signed": Hex.encode(signed.serialized), "signerIdentity": Hex.encode(key.identityKey.serialized)]
+            if let previous { fields["previous"] = Hex.encode(previous.serialized) }
+            if outcome == "changed" || outcome == "unchanged" {
+                fields["result"] = "valid"
+                fields["changed"] = outcome == "changed" ? 1 : 0
+                fields["version"] = Int(signed.state.version)
+                fields["name"] = signed.state.name
+                fields["members"] = signed.state.members.map(\.description)
+                fields["admins"] = signed.state.admins.map(\.description)
+            } else {
+                fields["result"] = "invalid"
+                fields["error"] = outcome
+            }
+            cases.append(fields)
+        }
+        add("a new group, signed by its admin", s1, key: carolKey, previous: nil, "changed")
+        add("version 2 removes Bob", s2, key: carolKey, previous: s1, "changed")
+        add("the accepted state again: no change", s1, key: carolKey, previous: s1, "unchanged")
+        add("signed by a member who is not an admin", SignedGroupState(signing: v2, as: bob, identity: bobKey, using: entropy), key: bobKey,
+            previous: s1, "notAdmin")
+        add("version 1 after version 2", s1, key: carolKey, previous: s2, "staleVersion")
+        add("another state under the accepted version",
+            SignedGroupState(signing: try GroupState(groupID: id, version: 2, name: "renamed", admins: [users[0]], members: users), as: carol,
+                             identity: carolKey, using: entropy), key: carolKey, previous: s2, "conflictingVersion")
+        add("the signature checked under another key", s2, key: bobKey, previous: s1, "invalidSignature")
+        add("a state of another group", SignedGroupState(signing: try GroupState(groupID: .random(using: entropy), version: 3, name: "x",
+                                                                                 admins: [users[0]], members: users), as: carol, identity: carolKey,
+                                                         using: entropy), key: carolKey, previous: s2, "wrongGroup")
+        var noAdmin = ProtobufWriter()
+        noAdmin.appendBytes(field: 1, id.rawRepresentation)
+        noAdmin.appendUInt(field: 2, 1)
+        noAdmin.appendBytes(field: 5, users[1].serialized)
+        var raw = ProtobufWriter()
+        raw.appendBytes(field: 1, noAdmin.bytes)
+        raw.appendBytes(field: 2, carol.serialized)
+        raw.appendBytes(field: 3, carolKey.signature(for: SignedGroupState.label + noAdmin.bytes, using: entropy))
+        cases.append(["comment": "a state without admins", "result": "invalid", "signed": Hex.encode(raw.bytes),
+                      "signerIdentity": Hex.encode(carolKey.identityKey.serialized), "error": "invalidState"])
+        return cases
+    }
+
+    static func verifyGroupState(_ test: VectorFile.Case) throws -> String? {
+        let signedBytes = try test.bytes("signed"), key = try IdentityKey(serialized: try test.bytes("signerIdentity"))
+        let previous = try test.strings["previous"].map { hex throws in try SignedGroupState(serialized: try Hex.decode(hex)).state }
+        guard test.expectation == .valid else {
+            let expected = test.strings["error"] ?? "?"
+            do {
+                _ = try SignedGroupState(serialized: signedBytes).verify(signerIdentity: key, replacing: previous)
+                return "accepted an invalid case (expected \(expected))"
+            } catch {
+                return error.codeName == expected ? nil : "failed with \(error.codeName), expected \(expected)"
+            }
+        }
+        let signed = try SignedGroupState(serialized: signedBytes)
+        let changed = try signed.verify(signerIdentity: key, replacing: previous)
+        if (changed ? 1 : 0) != test.integers["changed"] { return "changed differs" }
+        if signed.serialized != signedBytes { return "does not re-encode to its bytes" }
+        if Int(signed.state.version) != test.integers["version"] || signed.state.name != test.strings["name"] { return "version or name differs" }
+        return nil
+    }
+
     static func paddingCases() -> [[String: Any]] {
         var cases: [[String: Any]] = []
         for count in [0, 1, 157, 158, 159, 160, 318, 319, 1000] {
@@ -202,6 +278,7 @@ enum EnvelopeVectors {
         case "ContentPadding": return try verifyPadding(test)
         case "DeviceList": return try DeviceListVectors.verify(test)
         case "UserSafetyNumber": return try DeviceListVectors.verifySafetyNumber(test)
+        case "GroupState": return try verifyGroupState(test)
         default: return "no checker for \(type)"
         }
     }

@@ -23,7 +23,7 @@ public enum VectorRunner {
                     switch group.type {
                     case "SessionV3", "SessionV4": verdict = try await session(test)
                     case "SenderKeys": verdict = try await senderKeys(test)
-                    case "CrossAppEnvelope", "CrossAppContent", "ContentPadding", "DeviceList", "UserSafetyNumber":
+                    case "CrossAppEnvelope", "CrossAppContent", "ContentPadding", "DeviceList", "UserSafetyNumber", "GroupState":
                         verdict = try EnvelopeVectors.verify(test, type: group.type).map(Verdict.fail) ?? .pass
                     default: verdict = try check(test, in: group)
                     }

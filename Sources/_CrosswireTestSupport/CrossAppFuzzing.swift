@@ -3,7 +3,7 @@ import Crosswire
 import CrosswireWire
 
 /// The cross-app decoders as one fuzz target (SPEC §12): envelopes, content (plain and padded), signed
-/// device lists and their parts. What decodes must re-encode to bytes that decode to the same value,
+/// device lists and their parts, signed group states, and the device-list and group records. What decodes must re-encode to bytes that decode to the same value,
 /// and a list that verifies is then compared with the fixture's trusted list, as a client would.
 enum CrossAppFuzzing {
     struct Fixture: Sendable {
@@ -41,8 +41,13 @@ enum CrossAppFuzzing {
                                                         signingKey: ECKeyPair.generate(using: entropy).publicKey.serialized)
         let content = try! Content(type: .text, senderTimestamp: 7, groupID: group, senderKeyDistribution: distribution,
                                    syncDestination: bob.user, body: Array("hi".utf8))
+        let state = try! GroupState(groupID: group, version: 2, name: "fuzz", admins: [user], members: [user, bob.user])
+        let signedState = SignedGroupState(signing: state, as: alice, identity: primary, using: entropy)
+        let record = DeviceListRecord(list: trusted, stale: [StaleDevice(identity: trusted.devices[0], removedAt: 5)])
         return Fixture(user: user, trusted: trusted,
-                       seeds: [envelope.serialized, sealed.serialized, content.serialized, content.padded, next.serialized, next.list])
+                       seeds: [envelope.serialized, sealed.serialized, content.serialized, content.padded, next.serialized, next.list,
+                               signedState.serialized, record.serialized, GroupRecord(state: signedState, distributionID: entropy.bytes(16),
+                                                                                       distributedTo: [bob]).serialized])
     }()
 
     static func run(_ data: [UInt8]) -> FuzzTarget.Outcome {
@@ -70,6 +75,20 @@ enum CrossAppFuzzing {
             let change = try fixture.trusted.change(to: verified)
             _ = try Fingerprint(iterations: 2, local: verified, remote: fixture.trusted)
             _ = change.safetyNumberChanged
+        })
+        outcomes.append(typed {
+            let signed = try SignedGroupState(serialized: data)
+            if try SignedGroupState(serialized: signed.serialized) != signed { fatalError("a signed group state does not survive re-encoding") }
+            _ = try signed.verify(signerIdentity: fixture.trusted.primaryIdentity, replacing: nil)
+        })
+        outcomes.append(typed {
+            let record = try DeviceListRecord(serialized: data)
+            if try DeviceListRecord(serialized: record.serialized) != record { fatalError("a device-list record does not survive re-encoding") }
+            _ = record.pruning(removedBefore: 10)
+        })
+        outcomes.append(typed {
+            let record = try GroupRecord(serialized: data)
+            if try GroupRecord(serialized: record.serialized) != record { fatalError("a group record does not survive re-encoding") }
         })
         return FuzzTarget.Outcome.any(outcomes)
     }

@@ -25,7 +25,7 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
     case decryptPreKey = "decrypt_prekey"
     /// Decrypting a group message from a known sender; a failure must leave the store unchanged.
     case decryptSenderKey = "decrypt_sender_key"
-    /// The cross-app decoders: envelope, content (plain and padded), signed device lists and their parts.
+    /// The cross-app decoders: envelope, content, signed device lists and their parts, group states, records.
     case crossApp = "cross_app"
 
     /// What one input did: accepted (decoded, or decrypted) or refused with a typed error.
@@ -198,7 +198,7 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
 func checkTyped(_ error: Error) {
     switch error {
     case is SessionError, is GroupError, is RecordError, is FingerprintError, is WireFormatError, is CryptoError, is AddressError,
-         is EnvelopeError, is DeviceListError: return
+         is EnvelopeError, is DeviceListError, is GroupStateError, is ClientError: return
     default: fatalError("untyped error escaped: \(type(of: error)): \(error)")
     }
 }

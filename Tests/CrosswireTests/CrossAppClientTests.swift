@@ -1,5 +1,6 @@
 @_spi(Hazmat) import CrosswireCrypto
 import CrosswireWire
+import Foundation
 import Testing
 import _CrosswireTestSupport
 @testable import Crosswire
@@ -69,6 +70,30 @@ actor CrossAppWorld {
     }
 
     func remove(_ address: DeviceAddress) { clients[address] = nil }
+}
+
+/// A directory that fails the next submissions as told, then behaves: a flaky network, a 410.
+actor ScriptedDirectory: DeviceDirectory {
+    let inner: InMemoryDeviceDirectory
+    var failures: [DirectoryError] = []
+    private(set) var submissions = 0
+
+    init(_ inner: InMemoryDeviceDirectory) { self.inner = inner }
+    func failNext(_ error: DirectoryError) { failures.append(error) }
+
+    func publish(_ list: SignedDeviceList, for user: UserAddress) async throws(DirectoryError) { try await inner.publish(list, for: user) }
+    func upload(_ keys: PublishedKeys, for device: DeviceAddress) async throws(DirectoryError) { try await inner.upload(keys, for: device) }
+    func deviceList(for user: UserAddress) async throws(DirectoryError) -> SignedDeviceList { try await inner.deviceList(for: user) }
+    func bundles(for user: UserAddress, devices: [DeviceID]) async throws(DirectoryError) -> [PreKeyBundle] {
+        try await inner.bundles(for: user, devices: devices)
+    }
+    func submit(_ messages: [OutgoingMessage], to user: UserAddress) async throws(DirectoryError) {
+        submissions += 1
+        if !failures.isEmpty { throw failures.removeFirst() }
+        try await inner.submit(messages, to: user)
+    }
+    func pending(for device: DeviceAddress) async throws(DirectoryError) -> [Envelope] { try await inner.pending(for: device) }
+    func acknowledge(_ ids: [MessageID], for device: DeviceAddress) async throws(DirectoryError) { try await inner.acknowledge(ids, for: device) }
 }
 
 @Suite("Cross-app client: fan-out, device lists, groups")
@@ -199,6 +224,82 @@ struct CrossAppClientTests {
         #expect(try await world.texts("messenger:bob/1") == ["before the tablet", "after the tablet", "alice too"])
     }
 
+    @Test("a transport failure after encrypting skips counters but never reuses one; a 410 rebuilds the session")
+    func failuresAndStaleDevices() async throws {
+        let inner = InMemoryDeviceDirectory()
+        let directory = ScriptedDirectory(inner)
+        typealias Client = CrossAppClient<InMemorySignalProtocolStore, ScriptedDirectory>
+        func store(_ seed: UInt64) -> InMemorySignalProtocolStore {
+            let entropy = SeededEntropy(seed: seed)
+            return InMemorySignalProtocolStore(identity: .generate(using: entropy), registrationID: .generate(using: entropy))
+        }
+        let alice = try await Client.registerPrimary(try UserAddress(parsing: "whatsapp:alice"), store: store(801), directory: directory)
+        let bob = try await Client.registerPrimary(try UserAddress(parsing: "messenger:bob"), store: store(802), directory: directory)
+        try await alice.send(text: "one", to: bob.address.user)
+        await directory.failNext(DirectoryError(.unavailable, "the network is down"))
+        await #expect(throws: ClientError(.directoryFailure, "")) { try await alice.send(text: "lost", to: bob.address.user) }
+        try await alice.send(text: "three", to: bob.address.user)
+        var counters: [UInt32] = []
+        for envelope in try await inner.pending(for: bob.address) {
+            let received = try await bob.receive(envelope)
+            counters.append(try PreKeySignalMessage(serialized: envelope.ciphertext).message.counter)
+            _ = received
+        }
+        #expect(counters == [0, 2], "the lost message's counter 1 is skipped, not reused")
+        try await inner.acknowledge(try await inner.pending(for: bob.address).map(\.messageID), for: bob.address)
+
+        // A 410 for Bob's device: Alice fetches a fresh bundle, builds a new session and sends again.
+        let served = await inner.bundlesServed
+        await directory.failNext(DirectoryError(.staleDevices, "re-installed", stale: [DeviceID(1)]))
+        let report = try await alice.send(text: "after 410", to: bob.address.user)
+        let servedAfter = await inner.bundlesServed
+        #expect(report.retries == 1 && servedAfter == served + 1)
+        let last = try #require(try await inner.pending(for: bob.address).last)
+        #expect(String(decoding: try await bob.receive(last).content.body, as: UTF8.self) == "after 410")
+    }
+
+    @Test("a removed device's delayed messages are read within the retention, refused after it is pruned")
+    func staleRetention() async throws {
+        let clock = Clock(1_000_000)
+        let directory = InMemoryDeviceDirectory()
+        typealias Client = CrossAppClient<InMemorySignalProtocolStore, InMemoryDeviceDirectory>
+        func store(_ seed: UInt64) -> InMemorySignalProtocolStore {
+            let entropy = SeededEntropy(seed: seed)
+            return InMemorySignalProtocolStore(identity: .generate(using: entropy), registrationID: .generate(using: entropy))
+        }
+        let policy = SesamePolicy(staleRetention: 1000)
+        let bob = try await Client.registerPrimary(try UserAddress(parsing: "messenger:bob"), store: store(901), directory: directory,
+                                                   policy: policy, now: clock.read)
+        let alice = try await Client.registerPrimary(try UserAddress(parsing: "whatsapp:alice"), store: store(902), directory: directory,
+                                                     policy: policy, now: clock.read)
+        let laptopStore = store(903)
+        let approval = try await alice.approve(try await Client.linkRequest(for: alice.address.user, store: laptopStore))
+        let (laptop, attestation) = try await Client.link(approval, store: laptopStore, directory: directory, policy: policy, now: clock.read)
+        try await alice.completeLink(attestation)
+        try await laptop.publishKeys()
+        // Two messages from the laptop; only the first is delivered before the laptop is removed.
+        try await laptop.send(text: "early", to: bob.address.user)
+        try await laptop.send(text: "delayed", to: bob.address.user)
+        let queued = try await directory.pending(for: bob.address)
+        _ = try await bob.receive(queued[0])
+        try await alice.removeDevice(laptop.address.device)
+        _ = try await bob.refreshDeviceList(for: alice.address.user)
+        clock.advance(500)
+        #expect(String(decoding: try await bob.receive(queued[1]).content.body, as: UTF8.self) == "delayed")
+        // A third message, sent before removal but delivered after the retention: refused, store unchanged.
+        clock.advance(600)
+        _ = try await bob.refreshDeviceList(for: alice.address.user)
+        let late = try Envelope(kind: .signalMessage, recipient: bob.address, sender: laptop.address, messageID: .random(),
+                                ciphertext: try await laptop.store.transaction(.session(bob.address.protocolAddress)) { t in
+                                    var record = try t.session(for: bob.address.protocolAddress)!
+                                    let message = try record.encrypt(ContentPadding.pad(try Content.text("too late", at: 1).serialized))
+                                    return message.serialized
+                                })
+        let before = await bob.store.snapshot()
+        await #expect(throws: ClientError(.unknownSenderDevice, "")) { try await bob.receive(late) }
+        #expect(await bob.store.snapshot() == before)
+    }
+
     @Test("refused envelopes leave every store unchanged: tampered, replayed, misaddressed, from an unknown device")
     func refusals() async throws {
         let world = CrossAppWorld(seed: 500)
@@ -271,4 +372,13 @@ struct CrossAppClientTests {
         }
         #expect(try await alice.deviceList(for: bob.address.user).version == 2)
     }
+}
+
+/// A settable clock for retention tests.
+final class Clock: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value: UInt64
+    init(_ value: UInt64) { self.value = value }
+    var read: @Sendable () -> UInt64 { { [self] in lock.withLock { value } } }
+    func advance(_ milliseconds: UInt64) { lock.withLock { value += milliseconds } }
 }

@@ -1,10 +1,10 @@
 #!/usr/bin/env python3
 """Checks Vectors/envelope.json with implementations that are not Crosswire (SPEC §12).
 
-Python's protobuf decodes every envelope, content and device list from the checked-in
+Python's protobuf decodes every envelope, content, device list and group state from the checked-in
 Sources/Crosswire/CrossApp/crossapp.proto (compiled here with grpcio-tools' protoc) and re-encodes it
 to the same bytes; the addresses' binary form, the 0x80 padding and the user-level safety number are
-recomputed here from SPEC; every XEdDSA signature of a device list is verified with Python
+recomputed here from SPEC; every XEdDSA signature of a device list and a group state is verified with Python
 cryptography's Ed25519 after the Montgomery-to-Edwards conversion of XEdDSA.
 
 Usage: crossapp_vectors.py [VECTOR-FILE] (default Vectors/envelope.json).
@@ -243,8 +243,36 @@ def check_safety_number(t):
         fail(t["tcId"], "scannable bytes")
 
 
+GROUP_LABEL = b"crosswire/group-state/v1\x00"
+
+
+def check_group_state(t):
+    raw = bytes.fromhex(t["signed"])
+    signed = pb.SignedGroupState.FromString(raw)
+    if signed.SerializeToString() != raw:
+        return fail(t["tcId"], "SignedGroupState does not re-encode to its bytes")
+    state = pb.GroupState.FromString(signed.state)
+    key = bytes.fromhex(t["signerIdentity"])
+    signature_ok = xeddsa_verify(key, GROUP_LABEL + signed.state, signed.signature)
+    if t["result"] == "valid":
+        if not signature_ok:
+            fail(t["tcId"], "the group state signature does not verify here")
+        if state.SerializeToString() != signed.state:
+            fail(t["tcId"], "GroupState does not re-encode to its bytes")
+        if [address(m, False) for m in state.members] != t["members"] or [address(a, False) for a in state.admins] != t["admins"]:
+            fail(t["tcId"], "members or admins")
+        if state.version != t["version"] or state.name.decode() != t["name"] or len(state.group_id) != 32:
+            fail(t["tcId"], "version, name or group id")
+        if not set(t["admins"]) <= set(t["members"]):
+            fail(t["tcId"], "an admin who is not a member")
+    elif t["error"] == "invalidSignature" and signature_ok:
+        fail(t["tcId"], "expected invalidSignature, but the signature verifies here")
+    elif t["error"] == "invalidState" and len(state.admins) > 0:
+        fail(t["tcId"], "expected a state without admins")
+
+
 CHECKERS = {"CrossAppEnvelope": check_envelope, "CrossAppContent": check_content, "ContentPadding": check_padding,
-            "DeviceList": check_device_list, "UserSafetyNumber": check_safety_number}
+            "DeviceList": check_device_list, "UserSafetyNumber": check_safety_number, "GroupState": check_group_state}
 
 with open(sys.argv[1] if len(sys.argv) > 1 else os.path.join(ROOT, "Vectors", "envelope.json")) as f:
     vectors = json.load(f)
