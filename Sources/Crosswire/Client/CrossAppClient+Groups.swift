@@ -185,6 +185,9 @@ enum GroupUpdates {
                               underlying: GroupStateError(.unknownSigner, "\(signed.signer)"))
         }
         let previous = try transaction.group(for: signed.state.groupID)
+        // An older state than the accepted one (a sender key from a member who has not caught up, a
+        // late update) changes nothing; any other refusal refuses the message.
+        if let previous, signed.state.groupID == previous.state.state.groupID, signed.state.version < previous.state.state.version { return }
         let changed = try ClientError.wrap { try signed.verify(signerIdentity: signer.identityKey, replacing: previous?.state.state) }
         guard changed else { return }
         let removed = Set(previous?.state.state.members ?? []).subtracting(signed.state.members)

@@ -205,7 +205,15 @@ public actor CrossAppClient<Store: SignalProtocolStore, Directory: DeviceDirecto
             let record = try await trustedRecord(user)
             let targets = record.list.devices.filter { $0.address != address }
             if targets.isEmpty { return ([], attempt) }
-            try await ensureSessions(with: targets, of: user, rebuilding: rebuild)
+            do {
+                try await ensureSessions(with: targets, of: user, rebuilding: rebuild)
+            } catch {
+                // No keys for a device our list still names: it was probably removed since. Refresh and retry.
+                guard let answer = error.underlying as? DirectoryError, answer.code == .notFound else { throw error }
+                lastError = answer
+                _ = try await refreshDeviceList(for: user)
+                continue
+            }
             rebuild = []
             var messages: [OutgoingMessage] = []
             for device in targets {
@@ -281,17 +289,20 @@ public actor CrossAppClient<Store: SignalProtocolStore, Directory: DeviceDirecto
         _ envelope: Envelope, then body: @escaping @Sendable (inout Store.Transaction, ReceivedMessage) throws -> Result
     ) async throws(ClientError) -> Result {
         do {
-            return try await receiveOnce(envelope, then: body)
+            return try await receiveOnce(envelope, accepting: [], then: body)
         } catch {
-            // A group state signed by an account this device has no list of: fetch it, then once more.
+            // A group state signed by an account this device has no list of: fetch it, then once more,
+            // storing it with the message or not at all.
             guard let user = MissingDeviceList.find(in: error) else { throw error }
-            _ = try await refreshDeviceList(for: user)
-            return try await receiveOnce(envelope, then: body)
+            let signed = try await ClientError.wrapAsync { try await directory.deviceList(for: user) }
+            let list = try ClientError.wrap { try signed.verified(for: user) }
+            return try await receiveOnce(envelope, accepting: [ListAcceptance(list: list, at: now(), retention: policy.staleRetention)], then: body)
         }
     }
 
     func receiveOnce<Result: Sendable>(
-        _ envelope: Envelope, then body: @escaping @Sendable (inout Store.Transaction, ReceivedMessage) throws -> Result
+        _ envelope: Envelope, accepting fetched: [ListAcceptance],
+        then body: @escaping @Sendable (inout Store.Transaction, ReceivedMessage) throws -> Result
     ) async throws(ClientError) -> Result {
         guard envelope.recipient == address else {
             throw ClientError(.notForThisDevice, "an envelope for \(envelope.recipient) reached \(address)")
@@ -299,32 +310,42 @@ public actor CrossAppClient<Store: SignalProtocolStore, Directory: DeviceDirecto
         guard let sender = envelope.sender, let kind = envelope.kind.messageKind else {
             throw ClientError(.sealedNotSupported, "a \(envelope.kind) envelope")
         }
-        var record = try await trustedRecord(sender.user)
-        if record.knows(sender.device) == nil {
-            _ = try await refreshDeviceList(for: sender.user)
-            record = try await trustedRecord(sender.user)
+        // The sender's list: the stored one, or (for an account or device not seen yet) the directory's,
+        // verified here and stored only with the message.
+        var acceptances = fetched
+        let stored = try await ClientError.wrapAsync { try await store.transaction(.device) { t in try t.deviceList(for: sender.user) } }
+        var listed = stored?.knows(sender.device)
+        if listed == nil {
+            let signed = try await ClientError.wrapAsync { try await directory.deviceList(for: sender.user) }
+            let list = try ClientError.wrap { try signed.verified(for: sender.user) }
+            if let stored { _ = try ClientError.wrap { try stored.list.change(to: list) } }
+            acceptances.append(ListAcceptance(list: list, at: now(), retention: policy.staleRetention))
+            listed = list.device(sender.device)
         }
-        guard let listed = record.knows(sender.device) else {
+        guard let listed else {
             throw ClientError(.unknownSenderDevice, "\(sender) is not on \(sender.user)'s verified device list")
         }
         let context = ReceiveContext(local: address, sender: sender, listed: listed, envelope: envelope, now: now())
-        let (result, received): (Result, ReceivedMessage)
+        let accepted = acceptances
+        let (result, received, changes): (Result, ReceivedMessage, [DeviceListChange])
         do {
             switch kind {
             case .signal, .preKey:
-                (result, received) = try await SessionCipher(store: store, address: sender.protocolAddress, policy: policy.session, entropy: entropy)
+                (result, received, changes) = try await SessionCipher(store: store, address: sender.protocolAddress, policy: policy.session, entropy: entropy)
                     .decrypt(envelope.ciphertext, kind: kind) { transaction, message in
+                        let changes = try accepted.compactMap { try $0.commit(in: &transaction) }
                         guard try transaction.identity(for: sender.protocolAddress) == listed.identityKey else {
                             throw ClientError(.untrustedIdentity, "\(sender)'s session is not with the identity its list names")
                         }
                         let received = try context.apply(try Self.content(message.plaintext), in: &transaction, for: Store.self)
-                        return (try body(&transaction, received), received)
+                        return (try body(&transaction, received), received, changes)
                     }
             case .senderKey:
                 let distribution = try ClientError.wrap {
                     try SenderKeyMessage(serialized: envelope.ciphertext, layout: .distributionUUID).distributionID
                 }
-                (result, received) = try await store.transaction(.senderKey(SenderKeyName(groupID: distribution, sender: sender.protocolAddress))) { transaction in
+                (result, received, changes) = try await store.transaction(.senderKey(SenderKeyName(groupID: distribution, sender: sender.protocolAddress))) { transaction in
+                    let changes = try accepted.compactMap { try $0.commit(in: &transaction) }
                     let plaintext = try GroupCipher<Store>.decrypt(envelope.ciphertext, from: sender.protocolAddress, groupID: distribution,
                                                                    in: &transaction)
                     let content = try Self.content(plaintext)
@@ -333,12 +354,13 @@ public actor CrossAppClient<Store: SignalProtocolStore, Directory: DeviceDirecto
                         throw ClientError(.unknownGroup, "a group message from \(sender), who is not in a group of this device")
                     }
                     let received = try context.apply(content, in: &transaction, for: Store.self)
-                    return (try body(&transaction, received), received)
+                    return (try body(&transaction, received), received, changes)
                 }
             }
         } catch {
             throw ClientError.receiving(error, from: sender)
         }
+        for change in changes { announce(change) }
         if received.content.type == .groupUpdate, let group = received.content.groupID { pendingEvents.append(.groupChanged(group)) }
         return result
     }
@@ -369,29 +391,22 @@ public actor CrossAppClient<Store: SignalProtocolStore, Directory: DeviceDirecto
     /// record and trusts each listed identity for its device's sessions. (A device that left makes the
     /// next group send rotate, see `send(_:toGroup:)`.) Returns the change, `nil` for no change.
     func accept(_ signed: SignedDeviceList, for user: UserAddress) async throws(ClientError) -> DeviceListChange? {
-        let verified = try ClientError.wrap { try signed.verified(for: user) }
-        let time = now(), retention = policy.staleRetention
-        let change: DeviceListChange? = try await ClientError.wrapAsync {
-            try await store.transaction(.device) { (t: inout Store.Transaction) throws -> DeviceListChange? in
-                let previous = try t.deviceList(for: user)
-                let change = try previous.map { try $0.list.change(to: verified) }
-                    ?? DeviceListChange(previous: nil, current: verified, identityChanged: false)
-                let pruned = (previous ?? DeviceListRecord(list: verified)).applying(change, at: time).pruning(removedBefore: time &- retention).record
-                guard previous == nil || change.safetyNumberChanged || previous!.list.version != verified.version
-                        || pruned.stale != previous!.stale else { return nil }
-                try t.storeDeviceList(pruned, for: user)
-                for device in verified.devices { try t.saveIdentity(device.identityKey, for: device.address.protocolAddress) }
-                return change
-            }
+        let acceptance = ListAcceptance(list: try ClientError.wrap { try signed.verified(for: user) }, at: now(), retention: policy.staleRetention)
+        let change = try await ClientError.wrapAsync {
+            try await store.transaction(.device) { (t: inout Store.Transaction) throws -> DeviceListChange? in try acceptance.commit(in: &t) }
         }
-        guard let change else { return nil }
-        if change.previous != nil {
-            if change.identityChanged { pendingEvents.append(.identityChanged(user)) }
-            pendingEvents += change.added.map { .deviceAdded($0.address) }
-            pendingEvents += change.removed.map { .deviceRemoved($0.address) }
-            if change.safetyNumberChanged && user != address.user { pendingEvents.append(.safetyNumberChanged(user)) }
-        }
+        if let change { announce(change) }
         return change
+    }
+
+    /// The events of an accepted change of someone's list.
+    func announce(_ change: DeviceListChange) {
+        guard change.previous != nil else { return }
+        let user = change.current.user
+        if change.identityChanged { pendingEvents.append(.identityChanged(user)) }
+        pendingEvents += change.added.map { .deviceAdded($0.address) }
+        pendingEvents += change.removed.map { .deviceRemoved($0.address) }
+        if change.safetyNumberChanged && user != address.user { pendingEvents.append(.safetyNumberChanged(user)) }
     }
 
     /// Publishes our own new list and accepts it locally.
@@ -447,5 +462,33 @@ struct ReceiveContext: Sendable {
             }
         }
         return ReceivedMessage(sender: sender, content: content, messageID: envelope.messageID, serverTimestamp: envelope.serverTimestamp)
+    }
+}
+
+/// A device list verified outside a transaction (the signatures are the expensive part), committed
+/// inside one: compared with the stored record there, so a concurrent change is never overwritten.
+struct ListAcceptance: Sendable {
+    let list: VerifiedDeviceList
+    let time: UInt64
+    let retention: UInt64
+
+    init(list: VerifiedDeviceList, at time: UInt64, retention: UInt64) {
+        self.list = list
+        self.time = time
+        self.retention = retention
+    }
+
+    /// Stores the new record and trusts each listed identity for its device; the change, or `nil` when
+    /// the list changes nothing. A rollback or an equivocation throws (`DeviceListError`).
+    func commit<Transaction: StoreTransaction>(in t: inout Transaction) throws -> DeviceListChange? {
+        let user = list.user
+        let previous = try t.deviceList(for: user)
+        let change = try previous.map { try $0.list.change(to: list) } ?? DeviceListChange(previous: nil, current: list, identityChanged: false)
+        let record = (previous ?? DeviceListRecord(list: list)).applying(change, at: time).pruning(removedBefore: time &- retention).record
+        guard previous == nil || change.safetyNumberChanged || previous!.list.version != list.version || record.stale != previous!.stale
+        else { return nil }
+        try t.storeDeviceList(record, for: user)
+        for device in list.devices { try t.saveIdentity(device.identityKey, for: device.address.protocolAddress) }
+        return change
     }
 }
