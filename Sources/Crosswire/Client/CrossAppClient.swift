@@ -452,8 +452,10 @@ struct ReceiveContext: Sendable {
             try GroupUpdates.apply(content, from: sender, local: local, in: &transaction)
         }
         if let distribution = content.senderKeyDistribution {
-            guard let group = content.groupID, let held = try transaction.group(for: group), held.state.state.members.contains(sender.user) else {
-                throw ClientError(.unknownGroup, "a sender key from \(sender) for a group this device is not in with them")
+            // Kept even from a user who is not a member in our state (yet, or any more): their messages are
+            // still refused until they are, but one re-added before learning of the removal stays readable.
+            guard let group = content.groupID, try transaction.group(for: group) != nil else {
+                throw ClientError(.unknownGroup, "a sender key from \(sender) for a group this device is not in")
             }
             do {
                 try GroupCipher<Store>.store(distribution, from: sender.protocolAddress, groupID: distribution.distributionID, in: &transaction)
