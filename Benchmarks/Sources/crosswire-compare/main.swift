@@ -256,6 +256,34 @@ func benchmarkDeviceList() throws -> SignedDeviceList {
         rows.append(row("device_list_verify_3", "crosswire", try await timed(200) { sink &+= try list.verified(for: user).devices.count }))
         precondition(sink >= 0)
     }
+    // Sesame fan-out: one padded content encrypted for every device of a recipient (in one store, one
+    // transaction per device as the client does), each put in its envelope.
+    if group.contains("fanout_1") {
+        let content = try Content.text(String(repeating: "a", count: 100), at: 1_764_590_400_000).padded
+        let from = try DeviceAddress(parsing: "whatsapp:alice/1")
+        for count in [1, 4, 16, 64] {
+            let store = InMemorySignalProtocolStore(identity: .generate(), registrationID: RegistrationID(rawValue: 1)!)
+            var devices: [DeviceAddress] = []
+            for id in 1...count {
+                let (record, _) = try await steadyState()
+                let device = try DeviceAddress(parsing: "messenger:bob/\(id)")
+                try await store.transaction(.device) { t in try t.storeSession(record, for: device.protocolAddress) }
+                devices.append(device)
+            }
+            let messageID = MessageID.random()
+            var sink = 0
+            let timing = try await timed(max(20, 2000 / count)) {
+                for device in devices {
+                    let message = try await SessionCipher(store: store, address: device.protocolAddress).encrypt(content)
+                    sink &+= try Envelope(message, from: from, to: device, messageID: messageID).serialized.count
+                }
+            }
+            precondition(sink > 0)
+            rows.append(row("fanout_\(count)", "crosswire", timing))
+            rows.append(Row(scenario: "fanout_\(count)_per_device", engine: "crosswire", ns: timing.median / Double(count),
+                            min: timing.min / Double(count), max: timing.max / Double(count), allocs: timing.allocs / Double(count)))
+        }
+    }
     // What a store that persists every message pays: parse, step, serialize, per message.
     if group.contains("encrypt_100_persisted") {
         let (alice, bob) = try await steadyState()
@@ -487,6 +515,7 @@ let groups: [[String]] = [
     ["encrypt_100_store", "decrypt_100_store", "store_transaction_empty", "store_transaction_load_save"], ["encrypt_100_store_main", "decrypt_100_store_main"],
     ["encrypt_100_sqlite", "decrypt_100_sqlite", "encrypt_100_sqlite_normal", "decrypt_100_sqlite_normal", "sqlite_commit_full", "sqlite_commit_normal"],
     ["envelope_encode", "envelope_decode", "envelope_bytes_100", "signal_message_parse", "content_encode_pad", "content_unpad_decode", "device_list_verify_3"],
+    ["fanout_1", "fanout_1_per_device", "fanout_4", "fanout_4_per_device", "fanout_16", "fanout_16_per_device", "fanout_64", "fanout_64_per_device"],
 ]
 
 var perRound: [[Row]] = []
@@ -550,7 +579,8 @@ let scenarios = ["setup", "encrypt_100", "decrypt_100", "encrypt_1k", "decrypt_1
                  "encrypt_100_store", "decrypt_100_store", "store_transaction_empty", "store_transaction_load_save", "encrypt_100_store_main", "decrypt_100_store_main", "encrypt_100_sqlite", "decrypt_100_sqlite",
                  "encrypt_100_sqlite_normal", "decrypt_100_sqlite_normal", "sqlite_commit_full", "sqlite_commit_normal",
                  "envelope_encode", "envelope_decode", "envelope_bytes_100", "signal_message_parse", "content_encode_pad", "content_unpad_decode",
-                 "device_list_verify_3"]
+                 "device_list_verify_3", "fanout_1", "fanout_1_per_device", "fanout_4", "fanout_4_per_device", "fanout_16",
+                 "fanout_16_per_device", "fanout_64", "fanout_64_per_device"]
 if jsonOutput {
     for r in all {
         var fields = "\"scenario\":\"\(r.scenario)\",\"engine\":\"\(r.engine)\",\"ns_per_op\":\(Int(r.ns)),\"min_ns\":\(Int(r.min)),\"max_ns\":\(Int(r.max))"
