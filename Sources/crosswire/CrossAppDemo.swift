@@ -125,12 +125,7 @@ struct CrossAppDemo {
     }
 
     func section(_ title: String) { print("\n== \(title)") }
-    func grouped(_ digits: String) -> String {
-        stride(from: 0, to: digits.count, by: 5).map { offset in
-            let start = digits.index(digits.startIndex, offsetBy: offset)
-            return String(digits[start..<digits.index(start, offsetBy: 5)])
-        }.joined(separator: " ")
-    }
+    func grouped(_ digits: String) -> String { Demo.grouped(digits) }
 }
 
 /// Prints an envelope field by field (SPEC §12.4).

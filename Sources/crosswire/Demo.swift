@@ -104,7 +104,10 @@ struct Demo: AsyncParsableCommand {
 
     func section(_ title: String) { print("\n== \(title)") }
     func line(_ label: String, _ value: String) { print("\(label) \(value)") }
-    func grouped(_ digits: String) -> String {
+    func grouped(_ digits: String) -> String { Self.grouped(digits) }
+
+    /// Safety-number digits in groups of five, as apps show them.
+    static func grouped(_ digits: String) -> String {
         stride(from: 0, to: digits.count, by: 5).map { offset in
             let start = digits.index(digits.startIndex, offsetBy: offset)
             return String(digits[start..<digits.index(start, offsetBy: 5)])
