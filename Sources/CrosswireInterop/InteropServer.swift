@@ -30,6 +30,8 @@ public final class InteropServer {
     public static let maxLineBytes = 3 << 20
 
     private var parties: [String: Party] = [:]
+    /// Sealed-sender certificate authorities by name: trust root, server key, server certificate.
+    private var authorities: [String: (root: ECKeyPair, server: ECKeyPair, certificate: ServerCertificate)] = [:]
     private let entropy: any EntropySource
     private let database: PartyDatabase?
 
@@ -103,7 +105,7 @@ public final class InteropServer {
     private func perform(_ op: String, _ r: [String: Any]) async throws -> [String: Any] {
         switch op {
         case "info":
-            return ["backend": "crosswire", "sender_key_format": "legacy", "kem": "ML-KEM-1024 (0x0a)"]
+            return ["backend": "crosswire", "sender_key_format": "legacy", "kem": "ML-KEM-1024 (0x0a)", "sealed_sender": "v1"]
         case "create_party":
             let name = try string(r, "party")
             if let database {
@@ -179,6 +181,32 @@ public final class InteropServer {
             let sender = ProtocolAddress(name: try string(r, "sender"), deviceID: DeviceID(try uint32(r, "sender_device")))
             let plaintext = try await Self.groupDecrypt(try hex(r, "ciphertext"), sender, try hex(r, "group"), party, entropy)
             return ["plaintext": Hex.encode(plaintext)]
+        case "ca_create":
+            let root = ECKeyPair.generate(using: entropy), server = ECKeyPair.generate(using: entropy)
+            let certificate = ServerCertificate(keyID: try uint32(r, "server_key_id"), key: server.publicKey, trustRoot: root.privateKey,
+                                                using: entropy)
+            authorities[try string(r, "ca")] = (root, server, certificate)
+            return ["trust_root": Hex.encode(root.publicKey.serialized), "server_certificate": Hex.encode(certificate.serialized)]
+        case "ca_sender_certificate":
+            guard let ca = authorities[try string(r, "ca")] else { throw Failure(message: "unknown ca") }
+            let certificate = SenderCertificate(
+                senderUUID: try string(r, "sender_uuid"), senderE164: r["sender_e164"] as? String,
+                senderDevice: DeviceID(try uint32(r, "sender_device")), expiration: try uint64(r, "expires_ms"),
+                identityKey: try IdentityKey(serialized: try hex(r, "identity_key")), signer: ca.certificate, serverKey: ca.server.privateKey,
+                using: entropy)
+            return ["sender_certificate": Hex.encode(certificate.serialized)]
+        case "sealed_encrypt":
+            let certificate = try SenderCertificate(serialized: try hex(r, "sender_certificate"))
+            let ciphertext = try await Self.sealedEncrypt(try hex(r, "plaintext"), try lookup(r).store, try address(r), certificate, entropy)
+            return ["ciphertext": Hex.encode(ciphertext)]
+        case "sealed_decrypt":
+            let party = try lookup(r)
+            let message = try await Self.sealedDecrypt(
+                try hex(r, "ciphertext"), party.store, trustRoot: try ECPublicKey(serialized: try hex(r, "trust_root")),
+                timestamp: try uint64(r, "timestamp_ms"), localUUID: try string(r, "local_uuid"), localE164: r["local_e164"] as? String,
+                localDevice: party.deviceID, entropy)
+            return ["sender_uuid": message.senderUUID, "sender_e164": message.senderE164 as Any? ?? NSNull(),
+                    "sender_device": Int(message.senderDevice.rawValue), "plaintext": Hex.encode(message.plaintext)]
         case "shutdown":
             return [:]
         default:
@@ -321,6 +349,24 @@ public final class InteropServer {
     private func string(_ r: [String: Any], _ key: String) throws -> String {
         guard let value = r[key] as? String else { throw Failure(message: "missing string field \(key)") }
         return value
+    }
+
+    private func uint64(_ r: [String: Any], _ key: String) throws -> UInt64 {
+        guard let number = r[key] as? NSNumber, number.int64Value >= 0 else { throw Failure(message: "missing or negative \(key)") }
+        return number.uint64Value
+    }
+
+    static func sealedEncrypt<Store: SignalProtocolStore>(_ plaintext: [UInt8], _ store: Store, _ address: ProtocolAddress,
+                                                          _ certificate: SenderCertificate, _ entropy: any EntropySource) async throws -> [UInt8] {
+        try await SealedSessionCipher(store: store, entropy: entropy).encrypt(plaintext, to: address, certificate: certificate)
+    }
+
+    static func sealedDecrypt<Store: SignalProtocolStore>(
+        _ bytes: [UInt8], _ store: Store, trustRoot: ECPublicKey, timestamp: UInt64, localUUID: String, localE164: String?,
+        localDevice: DeviceID, _ entropy: any EntropySource
+    ) async throws -> SealedMessage {
+        try await SealedSessionCipher(store: store, entropy: entropy)
+            .decrypt(bytes, trustRoot: trustRoot, timestamp: timestamp, localUUID: localUUID, localE164: localE164, localDevice: localDevice)
     }
 
     private func uint32(_ r: [String: Any], _ key: String) throws -> UInt32 {

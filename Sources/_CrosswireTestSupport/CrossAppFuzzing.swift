@@ -10,6 +10,9 @@ enum CrossAppFuzzing {
         let user: UserAddress
         let trusted: VerifiedDeviceList
         let seeds: [[UInt8]]
+        /// Sealed sender: the recipient's identity and the trust root its certificates chain to.
+        let recipient: IdentityKeyPair
+        let trustRoot: ECPublicKey
     }
 
     static let fixture: Fixture = {
@@ -44,10 +47,21 @@ enum CrossAppFuzzing {
         let state = try! GroupState(groupID: group, version: 2, name: "fuzz", admins: [user], members: [user, bob.user])
         let signedState = SignedGroupState(signing: state, as: alice, identity: primary, using: entropy)
         let record = DeviceListRecord(list: trusted, stale: [StaleDevice(identity: trusted.devices[0], removedAt: 5)])
+        let root = ECKeyPair.generate(using: entropy), server = ECKeyPair.generate(using: entropy)
+        let serverCertificate = ServerCertificate(keyID: 9, key: server.publicKey, trustRoot: root.privateKey, using: entropy)
+        let senderCertificate = SenderCertificate(senderUUID: "whatsapp:alice", senderDevice: DeviceID(2), expiration: 1 << 60,
+                                                  identityKey: primary.identityKey, signer: serverCertificate, serverKey: server.privateKey,
+                                                  using: entropy)
+        let recipient = IdentityKeyPair.generate(using: SeededEntropy(seed: 49))
+        let usmc = UnidentifiedSenderMessageContent(type: .signal, senderCertificate: senderCertificate, content: [0x33] + entropy.bytes(40),
+                                                    contentHint: 1, groupID: entropy.bytes(16))
+        let sealedMessage = try! SealedSenderV1.seal(usmc, from: primary, to: recipient.identityKey, using: entropy)
         return Fixture(user: user, trusted: trusted,
                        seeds: [envelope.serialized, sealed.serialized, content.serialized, content.padded, next.serialized, next.list,
                                signedState.serialized, record.serialized, GroupRecord(state: signedState, distributionID: entropy.bytes(16),
-                                                                                       distributedTo: [bob]).serialized])
+                                                                                       distributedTo: [bob]).serialized,
+                               sealedMessage, usmc.serialized, senderCertificate.serialized, serverCertificate.serialized],
+                       recipient: recipient, trustRoot: root.publicKey)
     }()
 
     static func run(_ data: [UInt8]) -> FuzzTarget.Outcome {
@@ -90,6 +104,17 @@ enum CrossAppFuzzing {
             let record = try GroupRecord(serialized: data)
             if try GroupRecord(serialized: record.serialized) != record { fatalError("a group record does not survive re-encoding") }
         })
+        // Sealed sender: the message opened with the fixture's recipient, the content, both certificates.
+        outcomes.append(typed {
+            let content = try SealedSenderV1.open(data, recipient: fixture.recipient)
+            try content.senderCertificate.validate(trustRoot: fixture.trustRoot, at: 0)
+        })
+        outcomes.append(typed {
+            let content = try UnidentifiedSenderMessageContent(serialized: data)
+            if try UnidentifiedSenderMessageContent(serialized: content.serialized) != content { fatalError("sealed content does not survive re-encoding") }
+        })
+        outcomes.append(typed { try SenderCertificate(serialized: data).validate(trustRoot: fixture.trustRoot, at: 0) })
+        outcomes.append(typed { _ = try ServerCertificate(serialized: data).validate(trustRoot: fixture.trustRoot) })
         return FuzzTarget.Outcome.any(outcomes)
     }
 }

@@ -745,10 +745,95 @@ def group_sizes(c, g, new_receiver):
             g.deliver(receiver, msg)
 
 
+# ---------------------------------------------------------------- sealed sender v1 (SPEC §7)
+FAR_FUTURE_MS = 4102444800000  # 2100-01-01
+NOW_MS = 1764590400000
+
+
+class Authority:
+    """A sealed-sender certificate authority held by one implementation."""
+
+    def __init__(self, peer, name, rng):
+        self.peer, self.name = peer, name
+        answer = peer.call("ca_create", ca=name, server_key_id=rng.randint(1, 2**31))
+        self.trust_root = check_key(answer["trust_root"], "trust_root")
+        if not answer.get("server_certificate"):
+            raise Failure("ca_create of %s: no server_certificate" % name)
+
+    def certificate(self, party, expires=FAR_FUTURE_MS, identity_key=None):
+        return self.peer.call("ca_sender_certificate", ca=self.name, sender_uuid=party.name, sender_e164=None,
+                              sender_device=party.device_id, identity_key=(identity_key or party.identity_key).hex(),
+                              expires_ms=expires)["sender_certificate"]
+
+
+def sealed_send(src, dst, certificate, plaintext):
+    return src.peer.call("sealed_encrypt", sender_certificate=certificate, plaintext=plaintext.hex(), **src.ref(dst))["ciphertext"]
+
+
+def sealed_open(dst, authority, ciphertext, timestamp=NOW_MS):
+    return dst.peer.request("sealed_decrypt", party=dst.name, trust_root=authority.trust_root.hex(), timestamp_ms=timestamp,
+                            local_uuid=dst.name, ciphertext=ciphertext)
+
+
+def sealed_deliver(c, src, dst, authority, certificate, plaintext=None):
+    plaintext = c.rng.randbytes(c.rng.randint(0, 200)) if plaintext is None else plaintext
+    answer = sealed_open(dst, authority, sealed_send(src, dst, certificate, plaintext))
+    if not answer["ok"]:
+        raise Failure("%s could not open a sealed message from %s: %s" % (dst.name, src.name, answer.get("error")))
+    if answer["sender_uuid"] != src.name or answer["sender_device"] != src.device_id or answer.get("sender_e164") is not None:
+        raise Failure("%s: sealed sender reported as %s.%s, expected %s.%s"
+                      % (dst.name, answer["sender_uuid"], answer["sender_device"], src.name, src.device_id))
+    if bytes.fromhex(answer["plaintext"]) != plaintext:
+        raise Failure("%s: sealed plaintext differs" % dst.name)
+    dst.pending = False  # it decrypted a message of the session: its own sends are plain SignalMessages now
+
+
+def sealed_basic(c, a, b):
+    """A sealed conversation; each side's certificate is issued by the authority on the other side."""
+    a.process_bundle(b, b.bundle(one_time=True))
+    ca_b, ca_a = Authority(b.peer, "ca-b-" + a.name, c.rng), Authority(a.peer, "ca-a-" + a.name, c.rng)
+    cert_a, cert_b = ca_b.certificate(a), ca_a.certificate(b)
+    sealed_deliver(c, a, b, ca_b, cert_a)
+    sealed_deliver(c, a, b, ca_b, cert_a)
+    for _ in range(3):
+        sealed_deliver(c, b, a, ca_a, cert_b)
+        sealed_deliver(c, a, b, ca_b, cert_a)
+    # Sealed and plain messages share the session.
+    c.deliver(c.send(a, b))
+    c.deliver(c.send(b, a))
+    sealed_deliver(c, b, a, ca_a, cert_b)
+
+
+def sealed_rejections(c, a, b):
+    """Expired, wrong root, another identity's certificate, tampering anywhere; then it still works."""
+    a.process_bundle(b, b.bundle(one_time=True))
+    own, other = Authority(a.peer, "ca-own-" + a.name, c.rng), Authority(b.peer, "ca-other-" + a.name, c.rng)
+    good = own.certificate(a)
+    sealed_deliver(c, a, b, own, good)
+    stranger = Party(b.peer, "stranger-" + a.name, c.rng)
+    cases = [("an expired certificate", own.certificate(a, expires=NOW_MS - 1), own, None),
+             ("a certificate under another trust root", good, other, None),
+             ("a certificate for another identity", own.certificate(a, identity_key=stranger.identity_key), own, None)]
+    for what, certificate, authority, _ in cases:
+        ciphertext = sealed_send(a, b, certificate, b"must not open")
+        if sealed_open(b, authority, ciphertext)["ok"]:
+            raise Failure("%s: a sealed message with %s opened" % (b.name, what))
+    ciphertext = bytes.fromhex(sealed_send(a, b, good, b"tampered"))
+    for index in sorted({1, 5, 40, 80, len(ciphertext) // 2, len(ciphertext) - 12, len(ciphertext) - 1}):
+        if sealed_open(b, own, flip(ciphertext, index).hex())["ok"]:
+            raise Failure("%s: a sealed message with byte %d flipped opened" % (b.name, index))
+    if sealed_open(b, own, ciphertext[:-5].hex())["ok"]:
+        raise Failure("%s: a truncated sealed message opened" % b.name)
+    sealed_deliver(c, a, b, own, good)
+    sealed_deliver(c, b, a, own, own.certificate(b))
+
+
 SCENARIOS = [basic, no_one_time_prekey, out_of_order, lost_messages, simultaneous_initiation, long_chain,
              payload_sizes, tamper, replay, fingerprint, identity_change,
-             group_basic, group_late_joiner, group_tamper, group_idempotent, group_sizes]
+             group_basic, group_late_joiner, group_tamper, group_idempotent, group_sizes, sealed_basic, sealed_rejections]
 GROUP_SCENARIOS = {group_basic, group_late_joiner, group_tamper, group_idempotent, group_sizes}
+# Run only when both backends' `info` lists "sealed_sender" (python-axolotl has none).
+SEALED_SCENARIOS = {sealed_basic, sealed_rejections}
 
 
 # ---------------------------------------------------------------- runner
@@ -803,11 +888,19 @@ def main():
     passed = failed = 0
     started = time.monotonic()
     try:
+        sealed = True
         for label, peer in peers.items():
             try:
-                print("%s: %s" % (label, peer.call("info").get("backend")), flush=True)
+                info = peer.call("info")
+                print("%s: %s" % (label, info.get("backend")), flush=True)
+                sealed = sealed and info.get("sealed_sender") == "v1"
             except Failure as error:
                 print("%s: info failed: %s" % (label, error), flush=True)
+                sealed = False
+        if not sealed and any(s in SEALED_SCENARIOS for s in scenarios):
+            print("note: a backend has no sealed sender v1: skipping %s"
+                  % ", ".join(s.__name__ for s in scenarios if s in SEALED_SCENARIOS), flush=True)
+            scenarios = [s for s in scenarios if s not in SEALED_SCENARIOS]
         for seed in seeds:
             for scenario in scenarios:
                 for direction, x, y in (("A->B", "A", "B"), ("B->A", "B", "A")):

@@ -14,7 +14,7 @@ rewinds the chain and messages already decrypted decrypt again (current libsigna
 import time
 
 from jsonl_server import Refused, fresh_id, group_name, legacy_format, serve, unhex
-from signal_protocol import (address, curve, fingerprint, group_cipher, identity_key, protocol, sender_keys,
+from signal_protocol import (address, curve, fingerprint, group_cipher, identity_key, protocol, sealed_sender, sender_keys,
                              session, session_cipher, state, storage)
 
 BACKEND = "signal-protocol 0.2.3 (libsignal Rust @609a1de, PyPI wheel)"
@@ -44,7 +44,7 @@ def peer_address(req):
 
 
 def op_info(req):
-    return {"backend": BACKEND, "sender_key_format": "legacy"}
+    return {"backend": BACKEND, "sender_key_format": "legacy", "sealed_sender": "v1"}
 
 
 def op_create_party(req):
@@ -149,6 +149,43 @@ def op_group_decrypt(req):
     plaintext = group_cipher.group_decrypt(
         unhex(req["ciphertext"]), store, sender_key_name(req, req["sender"], req["sender_device"]))
     return {"plaintext": bytes(plaintext).hex()}
+
+
+# Sealed sender v1 (SPEC §7): certificate authorities by name, held in this process.
+authorities = {}
+
+
+def op_ca_create(req):
+    root, server = curve.KeyPair.generate(), curve.KeyPair.generate()
+    certificate = sealed_sender.ServerCertificate(req["server_key_id"], server.public_key(), root.private_key())
+    authorities[req["ca"]] = (root, server, certificate)
+    return {"trust_root": bytes(root.public_key().serialize()).hex(), "server_certificate": bytes(certificate.serialized()).hex()}
+
+
+def op_ca_sender_certificate(req):
+    try:
+        root, server, certificate = authorities[req["ca"]]
+    except KeyError:
+        raise Refused("unknown ca %r" % req.get("ca"))
+    key = curve.PublicKey.deserialize(unhex(req["identity_key"]))
+    sender = sealed_sender.SenderCertificate(req["sender_uuid"], req.get("sender_e164"), key, req["sender_device"],
+                                             req["expires_ms"], certificate, server.private_key())
+    return {"sender_certificate": bytes(sender.serialized()).hex()}
+
+
+def op_sealed_encrypt(req):
+    certificate = sealed_sender.SenderCertificate.deserialize(unhex(req["sender_certificate"]))
+    ciphertext = sealed_sender.sealed_sender_encrypt(peer_address(req), certificate, unhex(req["plaintext"]), party_of(req).store)
+    return {"ciphertext": bytes(ciphertext).hex()}
+
+
+def op_sealed_decrypt(req):
+    party = party_of(req)
+    result = sealed_sender.sealed_sender_decrypt(
+        unhex(req["ciphertext"]), curve.PublicKey.deserialize(unhex(req["trust_root"])), req["timestamp_ms"],
+        req.get("local_e164"), req["local_uuid"], party.device_id, party.store)
+    return {"sender_uuid": result.sender_uuid(), "sender_e164": result.sender_e164(), "sender_device": result.device_id(),
+            "plaintext": bytes(result.message()).hex()}
 
 
 if __name__ == "__main__":
