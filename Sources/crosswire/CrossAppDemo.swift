@@ -27,7 +27,8 @@ struct CrossAppDemo {
 
     mutating func register(_ user: String) async throws -> Client {
         let (store, entropy) = store()
-        let client = try await Client.registerPrimary(try UserAddress(parsing: user), store: store, directory: directory, entropy: entropy)
+        let client = try await Client.registerPrimary(try UserAddress(parsing: user), store: store, directory: directory,
+                                                      policy: SesamePolicy(trustRoot: directory.trustRoot), entropy: entropy)
         clients[client.address] = client
         return client
     }
@@ -38,7 +39,8 @@ struct CrossAppDemo {
         print("  the new device shows: join \(request.user), identity \(Hex.encode(request.identityKey.serialized).prefix(16))…")
         let approval = try await primary.approve(request)
         print("  the primary approves it as device \(approval.identity.deviceID) and signs it (account signature)")
-        let (companion, attestation) = try await Client.link(approval, store: store, directory: directory, entropy: entropy)
+        let (companion, attestation) = try await Client.link(approval, store: store, directory: directory,
+                                                             policy: SesamePolicy(trustRoot: directory.trustRoot), entropy: entropy)
         print("  the companion checks that signature and signs back (device signature): \(attestation.serialized.count)-byte attestation")
         let change = try await primary.completeLink(attestation)
         print("  the primary publishes device list version \(change.current.version): \(change.current.addresses.map(\.description).joined(separator: ", "))")
@@ -64,7 +66,8 @@ struct CrossAppDemo {
                     case .senderKeyDistribution: what = "sender key for the group"
                     default: what = "\(message.content.type)"
                     }
-                    let via = envelope.kind == .senderKeyMessage ? " (group ciphertext)" : message.isSyncCopy ? " (copy of own send)" : ""
+                    let via = envelope.kind == .senderKeyMessage ? " (group ciphertext)" : message.isSyncCopy ? " (copy of own send)"
+                        : envelope.kind == .sealedSenderV1 ? " (sealed: the sender was inside)" : ""
                     print("  \(address) ← \(message.sender): \(what)\(via)")
                 }
             }
@@ -84,7 +87,7 @@ struct CrossAppDemo {
         let report = try await alice.send(text: "Hi Bob, from WhatsApp!", to: bob.address.user)
         print("  encrypted for \(report.devices.map(\.description).joined(separator: ", ")) (message id \(report.messageID))")
         if let envelope = try await directory.pending(for: bob.address).first {
-            print("  the envelope for messenger:bob/1, as the relay stores it (\(envelope.serialized.count) bytes):")
+            print("  the envelope for messenger:bob/1, as the relay stores it (\(envelope.serialized.count) bytes; sealed: no sender):")
             EnvelopeAnnotator.annotate(envelope)
         }
         try await deliver()
@@ -150,7 +153,10 @@ enum EnvelopeAnnotator {
                 let preview = value.count > 12 ? Hex.encode(value.prefix(12)) + "…" : Hex.encode(value)
                 var meaning = ""
                 if field.number == 2 || field.number == 3, let address = try? DeviceAddress(serialized: value) { meaning = " = \(address)" }
-                if field.number == 6 { meaning = " = the libsignal \(envelope.kind.messageKind.map(String.init(describing:)) ?? "sealed") message, unchanged" }
+                if field.number == 6 {
+                    meaning = envelope.kind.messageKind.map { " = the libsignal \($0) message, unchanged" }
+                        ?? " = 0x11 ‖ sealed sender v1: ephemeral key, encrypted sender identity, encrypted certificate + message"
+                }
                 print("\(indent)[\(offset)]\(WireAnnotator.pad(offset))\(Hex.encode(bytes[offset..<offset + header])) \(preview)  \(name), \(value.count) bytes\(meaning)")
                 offset += header + value.count
             default:

@@ -17,6 +17,9 @@ actor CrossAppWorld {
 
     init(seed: UInt64) { self.seed = seed }
 
+    /// Sealed sender by default: every client pins the directory's trust root.
+    var policy: SesamePolicy { SesamePolicy(trustRoot: directory.trustRoot) }
+
     func newStore() -> (InMemorySignalProtocolStore, SeededEntropy) {
         seed += 1
         let entropy = SeededEntropy(seed: seed)
@@ -27,7 +30,7 @@ actor CrossAppWorld {
     func register(_ text: String) async throws -> Client {
         let (store, entropy) = newStore()
         let client = try await Client.registerPrimary(try UserAddress(parsing: text), store: store, directory: directory,
-                                                      entropy: entropy, now: { 1_764_590_400_000 })
+                                                      policy: policy, entropy: entropy, now: { 1_764_590_400_000 })
         clients[client.address] = client
         return client
     }
@@ -38,8 +41,8 @@ actor CrossAppWorld {
         let (store, entropy) = newStore()
         let request = try await Client.linkRequest(for: primary.address.user, store: store)
         let approval = try await primary.approve(request)
-        let (companion, attestation) = try await Client.link(approval, store: store, directory: directory, entropy: entropy,
-                                                             now: { 1_764_590_400_000 })
+        let (companion, attestation) = try await Client.link(approval, store: store, directory: directory, policy: policy,
+                                                             entropy: entropy, now: { 1_764_590_400_000 })
         try await primary.completeLink(attestation)
         try await companion.publishKeys()
         clients[companion.address] = companion
@@ -94,6 +97,9 @@ actor ScriptedDirectory: DeviceDirectory {
     }
     func pending(for device: DeviceAddress) async throws(DirectoryError) -> [Envelope] { try await inner.pending(for: device) }
     func acknowledge(_ ids: [MessageID], for device: DeviceAddress) async throws(DirectoryError) { try await inner.acknowledge(ids, for: device) }
+    func senderCertificate(for device: DeviceAddress) async throws(DirectoryError) -> SenderCertificate {
+        try await inner.senderCertificate(for: device)
+    }
 }
 
 @Suite("Cross-app client: fan-out, device lists, groups")
@@ -165,11 +171,14 @@ struct CrossAppClientTests {
         #expect(await bob.takeEvents().contains(.deviceRemoved(laptop.address)))
         // The group message is on a new chain: the removed laptop's store cannot open it.
         let envelope = try #require(await world.directory.pending(for: alice.address).last)
-        #expect(envelope.kind == .senderKeyMessage)
-        let distribution = try SenderKeyMessage(serialized: envelope.ciphertext, layout: .distributionUUID).distributionID
+        #expect(envelope.kind == .sealedSenderV1)
+        let alicePair = try await alice.store.transaction(.device) { t in try t.identityKeyPair() }
+        let inner = try SealedSenderV1.open(envelope.ciphertext, recipient: alicePair)
+        #expect(inner.type == .senderKey)
+        let distribution = try SenderKeyMessage(serialized: inner.content, layout: .distributionUUID).distributionID
         await #expect(throws: GroupError.self) {
             try await GroupCipher(store: laptop.store, localAddress: laptop.address.protocolAddress)
-                .decrypt(envelope.ciphertext, from: bob.address.protocolAddress, groupID: distribution)
+                .decrypt(inner.content, from: bob.address.protocolAddress, groupID: distribution)
         }
         try await world.deliverAll()
         #expect(try await world.texts("whatsapp:alice/1") == ["before", "after, 1:1", "after, group"])
@@ -311,14 +320,15 @@ struct CrossAppClientTests {
         let envelope = try #require(await world.directory.pending(for: bob.address).first)
         var tampered = envelope.ciphertext
         tampered[tampered.count - 3] ^= 1
+        #expect(envelope.kind == .sealedSenderV1 && envelope.sender == nil, "messages to another account travel sealed")
         let cases: [(Envelope, ClientError.Code)] = [
-            (try Envelope(kind: envelope.kind, recipient: bob.address, sender: alice.address, messageID: envelope.messageID, ciphertext: tampered),
-             .decryptionFailed),
-            (try Envelope(kind: envelope.kind, recipient: try DeviceAddress(parsing: "messenger:bob/9"), sender: alice.address,
+            (try Envelope(kind: .sealedSenderV1, recipient: bob.address, sender: nil, messageID: envelope.messageID, ciphertext: tampered),
+             .sealedSenderRefused),
+            (try Envelope(kind: .sealedSenderV1, recipient: try DeviceAddress(parsing: "messenger:bob/9"), sender: nil,
                           messageID: envelope.messageID, ciphertext: envelope.ciphertext), .notForThisDevice),
-            (try Envelope(kind: envelope.kind, recipient: bob.address, sender: try DeviceAddress(parsing: "whatsapp:alice/5"),
-                          messageID: envelope.messageID, ciphertext: envelope.ciphertext), .unknownSenderDevice),
-            (try Envelope(kind: .sealedSenderV1, recipient: bob.address, sender: nil, messageID: envelope.messageID, ciphertext: [1]),
+            (try Envelope(kind: .signalMessage, recipient: bob.address, sender: try DeviceAddress(parsing: "whatsapp:alice/5"),
+                          messageID: envelope.messageID, ciphertext: [0x33, 1, 2, 3]), .unknownSenderDevice),
+            (try Envelope(kind: .sealedSenderV2, recipient: bob.address, sender: nil, messageID: envelope.messageID, ciphertext: [1]),
              .sealedNotSupported),
         ]
         for (bad, code) in cases {
@@ -326,7 +336,8 @@ struct CrossAppClientTests {
             await #expect(throws: ClientError(code, "")) { try await bob.receive(bad) }
             #expect(await bob.store.snapshot() == before, "\(code) changed the store")
         }
-        #expect(String(decoding: try await bob.receive(envelope).content.body, as: UTF8.self) == "one")
+        let opened = try await bob.receive(envelope)
+        #expect(String(decoding: opened.content.body, as: UTF8.self) == "one" && opened.sender == alice.address)
         let before = await bob.store.snapshot()
         await #expect(throws: ClientError(.decryptionFailed, "")) { try await bob.receive(envelope) }
         #expect(await bob.store.snapshot() == before, "a replay changed the store")

@@ -14,7 +14,7 @@ import _CrosswireTestSupport
 struct CrossAppSimulator {
     typealias Client = CrossAppClient<InMemorySignalProtocolStore, InMemoryDeviceDirectory>
 
-    let directory = InMemoryDeviceDirectory()
+    let directory = InMemoryDeviceDirectory(now: Timestamp.now)
     var clients: [DeviceAddress: Client] = [:]
     var primaries: [UserAddress: Client] = [:]
     var expected: [DeviceAddress: [MessageID: Int]] = [:]
@@ -40,7 +40,8 @@ struct CrossAppSimulator {
     mutating func setUp() async throws {
         for user in ["whatsapp:alice", "messenger:bob", "instagram:carol"] {
             let (store, entropy) = newStore()
-            let client = try await Client.registerPrimary(try UserAddress(parsing: user), store: store, directory: directory, entropy: entropy)
+            let client = try await Client.registerPrimary(try UserAddress(parsing: user), store: store, directory: directory,
+                                                          policy: SesamePolicy(trustRoot: directory.trustRoot), entropy: entropy)
             clients[client.address] = client
             primaries[client.address.user] = client
         }
@@ -72,7 +73,8 @@ struct CrossAppSimulator {
             guard try await primary.deviceList(for: primary.address.user).devices.count < 3 else { return }
             let (store, entropy) = newStore()
             let approval = try await primary.approve(try await Client.linkRequest(for: primary.address.user, store: store))
-            let (companion, attestation) = try await Client.link(approval, store: store, directory: directory, entropy: entropy)
+            let (companion, attestation) = try await Client.link(approval, store: store, directory: directory,
+                                                                 policy: SesamePolicy(trustRoot: directory.trustRoot), entropy: entropy)
             try await primary.completeLink(attestation)
             try await companion.publishKeys()
             clients[companion.address] = companion
@@ -111,6 +113,7 @@ struct CrossAppSimulator {
                 // A PreKey message on a session that exists no longer uses its KEM ciphertext (its last
                 // bytes), so only the MAC- or signature-ended kinds are tampered.
                 if let old = delivered[device]?.last, Bool.random(using: &rng) || envelope.kind == .preKeySignalMessage {
+                    // (A sealed envelope ends with its outer MAC, so it is tampered like the others.)
                     bad = old
                 } else {
                     var bytes = envelope.ciphertext
@@ -135,10 +138,19 @@ struct CrossAppSimulator {
                 // Refused rightly: sent by a device removed before this one ever saw it listed (nothing can
                 // vouch for it now), or to the group by a member this device already knows was removed (its
                 // sender key refused, then its group message).
-                guard let sender = envelope.sender else { throw error }
+                // A sealed envelope names its sender only inside: open it as the recipient would.
+                var sender = envelope.sender, innerKind = envelope.kind.messageKind
+                if envelope.kind == .sealedSenderV1 {
+                    let pair = try await client.store.transaction(.device) { t in try t.identityKeyPair() }
+                    let inner = try SealedSenderV1.open(envelope.ciphertext, recipient: pair)
+                    sender = try DeviceAddress(user: try UserAddress(parsing: inner.senderCertificate.senderUUID),
+                                               device: inner.senderCertificate.senderDevice)
+                    innerKind = inner.type.messageKind
+                }
+                guard let sender else { throw error }
                 let removedDevice = error.code == .unknownSenderDevice && removed.contains(sender)
                 var removedMember = false
-                let groupRefusal = error.code == .unknownGroup || (error.code == .decryptionFailed && envelope.kind == .senderKeyMessage)
+                let groupRefusal = error.code == .unknownGroup || (error.code == .decryptionFailed && innerKind == .senderKey)
                 if groupRefusal, let group, let state = try? await client.group(group) {
                     removedMember = !state.members.contains(sender.user)
                 }

@@ -35,6 +35,7 @@ extension ClientError {
         case let error as GroupError:
             if error.code == .storeFailure, let inner = error.underlying { return mapping(inner) }
             return ClientError(.decryptionFailed, "\(error.code): \(error.reason)", underlying: error)
+        case let error as SealedSenderError: return ClientError(.sealedSenderRefused, "\(error.code): \(error.reason)", underlying: error)
         case let error as FingerprintError: return ClientError(.invalidArgument, error.reason, underlying: error)
         default: return ClientError(.storeFailure, "\(error)", underlying: error)
         }

@@ -66,11 +66,10 @@ extension CrossAppClient {
                 if message == nil {
                     message = try await ClientError.wrapAsync { try await cipher.encrypt(padded, groupID: distributionID) }
                 }
-                let ciphertext = message!.serialized
-                let messages = try devices.map { device throws(ClientError) in
-                    OutgoingMessage(envelope: try ClientError.wrap {
-                        try Envelope(kind: .senderKeyMessage, recipient: device.address, sender: address, messageID: id, ciphertext: ciphertext)
-                    }, registrationID: device.registrationID)
+                var messages: [OutgoingMessage] = []
+                for device in devices {
+                    messages.append(OutgoingMessage(envelope: try await envelope(.senderKey, message!.serialized, for: device, id: id, groupID: distributionID),
+                                                    registrationID: device.registrationID))
                 }
                 do {
                     try await directory.submit(messages, to: user)

@@ -22,6 +22,7 @@ public actor CrossAppClient<Store: SignalProtocolStore, Directory: DeviceDirecto
     let entropy: any EntropySource
     let now: @Sendable () -> UInt64
     var pendingEvents: [ClientEvent] = []
+    var certificate: SenderCertificate?
 
     /// The client of the device `address`, whose keys are in `store`. The account must already exist
     /// (see `registerPrimary` and `link`).
@@ -221,7 +222,7 @@ public actor CrossAppClient<Store: SignalProtocolStore, Directory: DeviceDirecto
                     try await SessionCipher(store: store, address: device.address.protocolAddress, policy: policy.session, entropy: entropy)
                         .encrypt(padded)
                 }
-                let envelope = try ClientError.wrap { try Envelope(message, from: address, to: device.address, messageID: id) }
+                let envelope = try await self.envelope(message.kind, message.serialized, for: device, id: id)
                 messages.append(OutgoingMessage(envelope: envelope, registrationID: device.registrationID))
             }
             do {
@@ -307,9 +308,7 @@ public actor CrossAppClient<Store: SignalProtocolStore, Directory: DeviceDirecto
         guard envelope.recipient == address else {
             throw ClientError(.notForThisDevice, "an envelope for \(envelope.recipient) reached \(address)")
         }
-        guard let sender = envelope.sender, let kind = envelope.kind.messageKind else {
-            throw ClientError(.sealedNotSupported, "a \(envelope.kind) envelope")
-        }
+        let (sender, kind, ciphertext, certified) = try await unseal(envelope)
         // The sender's list: the stored one, or (for an account or device not seen yet) the directory's,
         // verified here and stored only with the message.
         var acceptances = fetched
@@ -325,6 +324,10 @@ public actor CrossAppClient<Store: SignalProtocolStore, Directory: DeviceDirecto
         guard let listed else {
             throw ClientError(.unknownSenderDevice, "\(sender) is not on \(sender.user)'s verified device list")
         }
+        // A sealed sender's certificate must name the identity its account's list gives that device.
+        if let certified, certified != listed.identityKey {
+            throw ClientError(.untrustedIdentity, "the sender certificate of \(sender) names another identity than its device list")
+        }
         let context = ReceiveContext(local: address, sender: sender, listed: listed, envelope: envelope, now: now())
         let accepted = acceptances
         let (result, received, changes): (Result, ReceivedMessage, [DeviceListChange])
@@ -332,7 +335,7 @@ public actor CrossAppClient<Store: SignalProtocolStore, Directory: DeviceDirecto
             switch kind {
             case .signal, .preKey:
                 (result, received, changes) = try await SessionCipher(store: store, address: sender.protocolAddress, policy: policy.session, entropy: entropy)
-                    .decrypt(envelope.ciphertext, kind: kind) { transaction, message in
+                    .decrypt(ciphertext, kind: kind) { transaction, message in
                         let changes = try accepted.compactMap { try $0.commit(in: &transaction) }
                         guard try transaction.identity(for: sender.protocolAddress) == listed.identityKey else {
                             throw ClientError(.untrustedIdentity, "\(sender)'s session is not with the identity its list names")
@@ -342,11 +345,11 @@ public actor CrossAppClient<Store: SignalProtocolStore, Directory: DeviceDirecto
                     }
             case .senderKey:
                 let distribution = try ClientError.wrap {
-                    try SenderKeyMessage(serialized: envelope.ciphertext, layout: .distributionUUID).distributionID
+                    try SenderKeyMessage(serialized: ciphertext, layout: .distributionUUID).distributionID
                 }
                 (result, received, changes) = try await store.transaction(.senderKey(SenderKeyName(groupID: distribution, sender: sender.protocolAddress))) { transaction in
                     let changes = try accepted.compactMap { try $0.commit(in: &transaction) }
-                    let plaintext = try GroupCipher<Store>.decrypt(envelope.ciphertext, from: sender.protocolAddress, groupID: distribution,
+                    let plaintext = try GroupCipher<Store>.decrypt(ciphertext, from: sender.protocolAddress, groupID: distribution,
                                                                    in: &transaction)
                     let content = try Self.content(plaintext)
                     guard let group = content.groupID, let held = try transaction.group(for: group),
@@ -363,6 +366,52 @@ public actor CrossAppClient<Store: SignalProtocolStore, Directory: DeviceDirecto
         for change in changes { announce(change) }
         if received.content.type == .groupUpdate, let group = received.content.groupID { pendingEvents.append(.groupChanged(group)) }
         return result
+    }
+
+    /// The sender, inner kind and inner message of an envelope; for a sealed one (v1), after opening it
+    /// with this device's identity and checking the certificate chain (the pinned trust root, expiry) and
+    /// that it is not our own; plus the identity its certificate names.
+    func unseal(_ envelope: Envelope) async throws(ClientError) -> (DeviceAddress, MessageKind, [UInt8], IdentityKey?) {
+        if let sender = envelope.sender, let kind = envelope.kind.messageKind { return (sender, kind, envelope.ciphertext, nil) }
+        guard envelope.kind == .sealedSenderV1, let trustRoot = policy.trustRoot else {
+            throw ClientError(.sealedNotSupported, "a \(envelope.kind) envelope\(policy.trustRoot == nil ? " without a pinned trust root" : "")")
+        }
+        let (pair, _) = try await localKeys()
+        let content = try ClientError.wrap { try SealedSenderV1.open(envelope.ciphertext, recipient: pair) }
+        let certificate = content.senderCertificate
+        try ClientError.wrap { try certificate.validate(trustRoot: trustRoot, at: now()) }
+        let sender = try ClientError.wrap {
+            try DeviceAddress(user: try UserAddress(parsing: certificate.senderUUID), device: certificate.senderDevice)
+        }
+        guard sender != address else { throw ClientError(.sealedSenderRefused, "a sealed message from this very device") }
+        guard let kind = content.type.messageKind else {
+            throw ClientError(.sealedSenderRefused, "sealed plaintext content is not accepted")
+        }
+        return (sender, kind, content.content, certificate.identityKey)
+    }
+
+    /// This device's sender certificate, fetched when missing or expiring within the hour.
+    func currentCertificate() async throws(ClientError) -> SenderCertificate {
+        if let certificate, certificate.expiration > now() &+ 3_600_000 { return certificate }
+        let fresh = try await ClientError.wrapAsync { try await directory.senderCertificate(for: address) }
+        certificate = fresh
+        return fresh
+    }
+
+    /// The message of `kind` for `device`, sealed under our certificate when it goes to another
+    /// account and a trust root is pinned.
+    func envelope(_ kind: MessageKind, _ bytes: [UInt8], for device: DeviceIdentity, id: MessageID,
+                  groupID: [UInt8]? = nil) async throws(ClientError) -> Envelope {
+        guard policy.trustRoot != nil, device.user != address.user else {
+            return try ClientError.wrap {
+                try Envelope(kind: CiphertextKind(kind), recipient: device.address, sender: address, messageID: id, ciphertext: bytes)
+            }
+        }
+        let content = UnidentifiedSenderMessageContent(type: .init(kind), senderCertificate: try await currentCertificate(),
+                                                       content: bytes, groupID: groupID)
+        let (pair, _) = try await localKeys()
+        let sealed = try ClientError.wrap { try SealedSenderV1.seal(content, from: pair, to: device.identityKey, using: entropy) }
+        return try ClientError.wrap { try Envelope(kind: .sealedSenderV1, recipient: device.address, sender: nil, messageID: id, ciphertext: sealed) }
     }
 
     static func content(_ plaintext: [UInt8]) throws(ClientError) -> Content {

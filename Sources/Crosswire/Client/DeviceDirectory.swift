@@ -18,4 +18,7 @@ public protocol DeviceDirectory: Sendable {
     func pending(for device: DeviceAddress) async throws(DirectoryError) -> [Envelope]
     /// Removes acknowledged envelopes from `device`'s queue.
     func acknowledge(_ ids: [MessageID], for device: DeviceAddress) async throws(DirectoryError)
+    /// A sealed-sender certificate for `device` (uuid `APP:USER`, its device id and listed identity key),
+    /// chained to the trust root its apps pin.
+    func senderCertificate(for device: DeviceAddress) async throws(DirectoryError) -> SenderCertificate
 }

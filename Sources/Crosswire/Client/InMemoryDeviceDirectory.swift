@@ -16,6 +16,12 @@ public actor InMemoryDeviceDirectory: DeviceDirectory {
     private var keys: [DeviceAddress: Keys] = [:]
     private var queues: [DeviceAddress: [Envelope]] = [:]
     private let now: @Sendable () -> UInt64
+    private let serverKey: ECKeyPair
+    private let serverCertificate: ServerCertificate
+    /// The sealed-sender trust root clients of this directory pin.
+    public nonisolated let trustRoot: ECPublicKey
+    /// How long a sender certificate lasts: one day.
+    public static let certificateLifetime: UInt64 = 24 * 3_600_000
     /// How many bundles were handed out, for tests.
     public private(set) var bundlesServed = 0
     /// How many submissions were refused with 409 or 410, for tests.
@@ -24,6 +30,19 @@ public actor InMemoryDeviceDirectory: DeviceDirectory {
     /// A directory whose server timestamps come from `now` (milliseconds since 1970).
     public init(now: @escaping @Sendable () -> UInt64 = { 0 }) {
         self.now = now
+        let root = ECKeyPair.generate()
+        serverKey = ECKeyPair.generate()
+        serverCertificate = ServerCertificate(keyID: 1, key: serverKey.publicKey, trustRoot: root.privateKey)
+        trustRoot = root.publicKey
+    }
+
+    /// A certificate for a listed device, valid for `certificateLifetime`.
+    public func senderCertificate(for device: DeviceAddress) throws(DirectoryError) -> SenderCertificate {
+        guard let listed = verified[device.user]?.device(device.device) else {
+            throw DirectoryError(.notFound, "\(device) is not on its account's list")
+        }
+        return SenderCertificate(senderUUID: device.user.description, senderDevice: device.device, expiration: now() &+ Self.certificateLifetime,
+                                 identityKey: listed.identityKey, signer: serverCertificate, serverKey: serverKey.privateKey)
     }
 
     /// Verifies and keeps `list`: the first list of an account registers it; later ones must verify and,

@@ -28,8 +28,11 @@ extension ErrorCode where Family == ClientError {
     public static let unknownSenderDevice = Self("unknownSenderDevice")
     /// A bundle or a session's identity is not the one the verified device list names for that device.
     public static let untrustedIdentity = Self("untrustedIdentity")
-    /// A sealed-sender envelope: this client does not open those yet.
+    /// A sealed envelope this client cannot open: no pinned trust root, or sealed sender v2.
     public static let sealedNotSupported = Self("sealedNotSupported")
+    /// A sealed envelope refused: a layer's MAC, the certificate chain or expiry, the certificate's
+    /// name, a self-send (\`underlying\`: \`SealedSenderError\`).
+    public static let sealedSenderRefused = Self("sealedSenderRefused")
     /// The message did not decrypt or was a duplicate (`underlying`: `SessionError` or `GroupError`).
     public static let decryptionFailed = Self("decryptionFailed")
     /// The decrypted content is malformed (`underlying`: `EnvelopeError`).
