@@ -25,6 +25,8 @@ public enum VectorRunner {
                     case "SenderKeys": verdict = try await senderKeys(test)
                     case "CrossAppEnvelope", "CrossAppContent", "ContentPadding", "DeviceList", "UserSafetyNumber", "GroupState":
                         verdict = try EnvelopeVectors.verify(test, type: group.type).map(Verdict.fail) ?? .pass
+                    case "SenderCertificateKAT", "SealedSenderV1", "SealedSenderV2":
+                        verdict = try SealedSenderVectors.verify(test, type: group.type).map(Verdict.fail) ?? .pass
                     default: verdict = try check(test, in: group)
                     }
                     switch verdict {

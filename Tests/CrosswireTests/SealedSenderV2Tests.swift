@@ -70,13 +70,25 @@ struct SealedSenderV2Tests {
              "recipient_public": Hex.encode(recipient.0.identityKey.serialized), "sender_public": Hex.encode(setup.sender.identityKey.serialized),
              "content": Hex.encode(setup.content.serialized)]
         }
+        // And every received form of Vectors/sealed-sender.json.
+        let file = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: PeerEnvironment.root.appendingPathComponent("Vectors/sealed-sender.json"))) as? [String: Any])
+        for group in (file["testGroups"] as? [[String: Any]] ?? []) where group["type"] as? String == "SealedSenderV2" {
+            for test in group["tests"] as? [[String: Any]] ?? [] {
+                for recipient in test["recipients"] as? [[String: Any]] ?? [] {
+                    cases.append(["received": recipient["received"] as! String, "recipient_private": recipient["private"] as! String,
+                                  "recipient_public": recipient["public"] as! String, "sender_public": test["senderIdentity"] as! String,
+                                  "content": test["content"] as! String])
+                }
+            }
+        }
+        #expect(cases.count == 4 + 20)
         var tampered = cases[0]
         tampered["received"] = Hex.encode(forms[1].received)
         cases.append(tampered)
         let input = try JSONSerialization.data(withJSONObject: ["cases": cases])
         let (status, output) = PeerEnvironment.run(PeerEnvironment.python("protobuf").path, ["scripts/checks/sealed_v2.py"], input: input)
         let answer = try #require(try JSONSerialization.jsonObject(with: Data(output.utf8)) as? [String: Any])
-        #expect(answer["opened"] as? Int == 4, "\(output)")
+        #expect(answer["opened"] as? Int == 24, "\(output)")
         #expect((answer["failures"] as? [String])?.count == 1 && status == 1, "the check must notice another recipient's form: \(output)")
     }
 }
