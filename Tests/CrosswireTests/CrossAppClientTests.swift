@@ -329,7 +329,7 @@ struct CrossAppClientTests {
             (try Envelope(kind: .signalMessage, recipient: bob.address, sender: try DeviceAddress(parsing: "whatsapp:alice/5"),
                           messageID: envelope.messageID, ciphertext: [0x33, 1, 2, 3]), .unknownSenderDevice),
             (try Envelope(kind: .sealedSenderV2, recipient: bob.address, sender: nil, messageID: envelope.messageID, ciphertext: [1]),
-             .sealedNotSupported),
+             .sealedSenderRefused),
         ]
         for (bad, code) in cases {
             let before = await bob.store.snapshot()
@@ -341,6 +341,27 @@ struct CrossAppClientTests {
         let before = await bob.store.snapshot()
         await #expect(throws: ClientError(.decryptionFailed, "")) { try await bob.receive(envelope) }
         #expect(await bob.store.snapshot() == before, "a replay changed the store")
+    }
+
+    @Test("a sealed sender v2 received form, as a server splits it, is received with the sender from its certificate")
+    func sealedV2Received() async throws {
+        let world = CrossAppWorld(seed: 650)
+        let alice = try await world.register("whatsapp:alice")
+        let bob = try await world.register("messenger:bob")
+        try await alice.send(text: "first", to: bob.address.user)
+        try await world.deliverAll()
+        let padded = try Content.text("one encryption for every device", at: 1).padded
+        let inner = try await SessionCipher(store: alice.store, address: bob.address.protocolAddress).encrypt(padded)
+        let content = UnidentifiedSenderMessageContent(type: .init(inner.kind), senderCertificate: try await alice.currentCertificate(),
+                                                       content: inner.serialized)
+        let alicePair = try await alice.store.transaction(.device) { t in try t.identityKeyPair() }
+        let bobList = try await alice.deviceList(for: bob.address.user)
+        let recipient = SealedSenderV2.Recipient(device: bob.address, registrationID: bobList.devices[0].registrationID,
+                                                 identityKey: bobList.devices[0].identityKey)
+        let form = try SealedSenderV2.receivedForms(of: try SealedSenderV2.seal(content, from: alicePair, to: [recipient]))[0]
+        let envelope = try Envelope(kind: .sealedSenderV2, recipient: bob.address, sender: nil, messageID: .random(), ciphertext: form.received)
+        let message = try await bob.receive(envelope)
+        #expect(message.sender == alice.address && String(decoding: message.content.body, as: UTF8.self) == "one encryption for every device")
     }
 
     @Test("receive-then-store is exactly once: a failing app write keeps nothing, the redelivery succeeds")

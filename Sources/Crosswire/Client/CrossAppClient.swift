@@ -368,16 +368,20 @@ public actor CrossAppClient<Store: SignalProtocolStore, Directory: DeviceDirecto
         return result
     }
 
-    /// The sender, inner kind and inner message of an envelope; for a sealed one (v1), after opening it
+    /// The sender, inner kind and inner message of an envelope; for a sealed one (v1, or v2's received
+    /// form as a server delivers it), after opening it
     /// with this device's identity and checking the certificate chain (the pinned trust root, expiry) and
     /// that it is not our own; plus the identity its certificate names.
     func unseal(_ envelope: Envelope) async throws(ClientError) -> (DeviceAddress, MessageKind, [UInt8], IdentityKey?) {
         if let sender = envelope.sender, let kind = envelope.kind.messageKind { return (sender, kind, envelope.ciphertext, nil) }
-        guard envelope.kind == .sealedSenderV1, let trustRoot = policy.trustRoot else {
-            throw ClientError(.sealedNotSupported, "a \(envelope.kind) envelope\(policy.trustRoot == nil ? " without a pinned trust root" : "")")
+        guard let trustRoot = policy.trustRoot else {
+            throw ClientError(.sealedNotSupported, "a \(envelope.kind) envelope without a pinned trust root")
         }
         let (pair, _) = try await localKeys()
-        let content = try ClientError.wrap { try SealedSenderV1.open(envelope.ciphertext, recipient: pair) }
+        let content = try ClientError.wrap {
+            envelope.kind == .sealedSenderV1 ? try SealedSenderV1.open(envelope.ciphertext, recipient: pair)
+                : try SealedSenderV2.open(envelope.ciphertext, recipient: pair)
+        }
         let certificate = content.senderCertificate
         try ClientError.wrap { try certificate.validate(trustRoot: trustRoot, at: now()) }
         let sender = try ClientError.wrap {

@@ -28,7 +28,7 @@ extension ErrorCode where Family == ClientError {
     public static let unknownSenderDevice = Self("unknownSenderDevice")
     /// A bundle or a session's identity is not the one the verified device list names for that device.
     public static let untrustedIdentity = Self("untrustedIdentity")
-    /// A sealed envelope this client cannot open: no pinned trust root, or sealed sender v2.
+    /// A sealed envelope this client cannot open: no pinned trust root.
     public static let sealedNotSupported = Self("sealedNotSupported")
     /// A sealed envelope refused: a layer's MAC, the certificate chain or expiry, the certificate's
     /// name, a self-send (\`underlying\`: \`SealedSenderError\`).

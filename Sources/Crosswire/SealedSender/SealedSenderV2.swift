@@ -108,9 +108,8 @@ public enum SealedSenderV2 {
             throw SealedSenderError(.invalidMessage, "the ephemeral key: \(error)", underlying: error)
         }
         let mask = try SealedSenderV1.wrap {
-            try HKDF.deriveKey(inputKeyMaterial: try recipient.privateKey.sharedSecret(with: ephemeral).withUnsafeBytes { Array($0) }
-                                   + ephemeral.serialized + recipient.identityKey.serialized,
-                               info: labelDH, outputByteCount: 32)
+            try kdf(try recipient.privateKey.sharedSecret(with: ephemeral), ephemeral.serialized + recipient.identityKey.serialized,
+                    info: labelDH, count: 32)
         }
         let secret = SecretBytes(zip(c, mask.withUnsafeBytes { Array($0) }).map { $0 ^ $1 })
         let (derived, key) = try derive(secret)
@@ -134,6 +133,13 @@ public enum SealedSenderV2 {
 
     // MARK: Key schedule
 
+    /// HKDF (zero salt) of `agreement ‖ rest`, the concatenation wiped after use.
+    static func kdf(_ agreement: SecretBytes, _ rest: [UInt8], info: [UInt8], count: Int) throws -> SecretBytes {
+        var ikm = agreement.withUnsafeBytes { Array($0) } + rest
+        defer { SecretBytes.wipe(&ikm) }
+        return try HKDF.deriveKey(inputKeyMaterial: ikm, info: info, outputByteCount: count)
+    }
+
     /// E and K from M.
     static func derive(_ secret: SecretBytes) throws(SealedSenderError) -> (ECKeyPair, SecretBytes) {
         try SealedSenderV1.wrap {
@@ -147,9 +153,8 @@ public enum SealedSenderV2 {
     static func perRecipient(secret: SecretBytes, ephemeral: ECKeyPair, sender: IdentityKeyPair, recipient: IdentityKey) throws(SealedSenderError)
         -> ([UInt8], [UInt8]) {
         let mask = try SealedSenderV1.wrap {
-            try HKDF.deriveKey(inputKeyMaterial: try ephemeral.privateKey.sharedSecret(with: recipient.publicKey).withUnsafeBytes { Array($0) }
-                                   + ephemeral.publicKey.serialized + recipient.serialized,
-                               info: labelDH, outputByteCount: 32)
+            try kdf(try ephemeral.privateKey.sharedSecret(with: recipient.publicKey), ephemeral.publicKey.serialized + recipient.serialized,
+                    info: labelDH, count: 32)
         }
         let c = zip(secret.withUnsafeBytes { Array($0) }, mask.withUnsafeBytes { Array($0) }).map { $0 ^ $1 }
         let at = try authenticationTag(sender: sender.identityKey, senderAgreement: { try sender.privateKey.sharedSecret(with: recipient.publicKey) },
@@ -160,8 +165,8 @@ public enum SealedSenderV2 {
     static func authenticationTag(sender: IdentityKey, senderAgreement: () throws -> SecretBytes, ephemeral: ECPublicKey, c: [UInt8],
                                   recipient: IdentityKey) throws(SealedSenderError) -> [UInt8] {
         try SealedSenderV1.wrap {
-            let ikm = try senderAgreement().withUnsafeBytes { Array($0) } + ephemeral.serialized + c + sender.serialized + recipient.serialized
-            return try HKDF.deriveKey(inputKeyMaterial: ikm, info: labelDHSender, outputByteCount: 16).withUnsafeBytes { Array($0) }
+            try kdf(try senderAgreement(), ephemeral.serialized + c + sender.serialized + recipient.serialized, info: labelDHSender, count: 16)
+                .withUnsafeBytes { Array($0) }
         }
     }
 }
