@@ -56,11 +56,16 @@ enum CrossAppFuzzing {
         let usmc = UnidentifiedSenderMessageContent(type: .signal, senderCertificate: senderCertificate, content: [0x33] + entropy.bytes(40),
                                                     contentHint: 1, groupID: entropy.bytes(16))
         let sealedMessage = try! SealedSenderV1.seal(usmc, from: primary, to: recipient.identityKey, using: entropy)
+        let sentV2 = try! SealedSenderV2.seal(usmc, from: primary, to: [
+            SealedSenderV2.Recipient(device: bob, registrationID: RegistrationID(rawValue: 7)!, identityKey: recipient.identityKey),
+            SealedSenderV2.Recipient(device: alice, registrationID: RegistrationID(rawValue: 8)!, identityKey: primary.identityKey),
+        ], using: entropy)
+        let receivedV2 = try! SealedSenderV2.receivedForms(of: sentV2)[0].received
         return Fixture(user: user, trusted: trusted,
                        seeds: [envelope.serialized, sealed.serialized, content.serialized, content.padded, next.serialized, next.list,
                                signedState.serialized, record.serialized, GroupRecord(state: signedState, distributionID: entropy.bytes(16),
                                                                                        distributedTo: [bob]).serialized,
-                               sealedMessage, usmc.serialized, senderCertificate.serialized, serverCertificate.serialized],
+                               sealedMessage, usmc.serialized, senderCertificate.serialized, serverCertificate.serialized, sentV2, receivedV2],
                        recipient: recipient, trustRoot: root.publicKey)
     }()
 
@@ -114,6 +119,15 @@ enum CrossAppFuzzing {
             if try UnidentifiedSenderMessageContent(serialized: content.serialized) != content { fatalError("sealed content does not survive re-encoding") }
         })
         outcomes.append(typed { try SenderCertificate(serialized: data).validate(trustRoot: fixture.trustRoot, at: 0) })
+        outcomes.append(typed {
+            let content = try SealedSenderV2.open(data, recipient: fixture.recipient)
+            try content.senderCertificate.validate(trustRoot: fixture.trustRoot, at: 0)
+        })
+        outcomes.append(typed {
+            for form in try SealedSenderV2.receivedForms(of: data) where form.received.first != SealedSenderV2.receivedVersion {
+                fatalError("a split form without the received version byte")
+            }
+        })
         outcomes.append(typed { _ = try ServerCertificate(serialized: data).validate(trustRoot: fixture.trustRoot) })
         return FuzzTarget.Outcome.any(outcomes)
     }

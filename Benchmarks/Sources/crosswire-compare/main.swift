@@ -284,6 +284,44 @@ func benchmarkDeviceList() throws -> SignedDeviceList {
                             min: timing.min / Double(count), max: timing.max / Double(count), allocs: timing.allocs / Double(count)))
         }
     }
+    // Sealed sender around a 162-byte SignalMessage: v1 per recipient, v2 once for N recipients.
+    if group.contains("sealed_v1_seal") {
+        let sender = IdentityKeyPair.generate(), root = ECKeyPair.generate(), server = ECKeyPair.generate()
+        let certificate = SenderCertificate(senderUUID: "whatsapp:alice", senderDevice: DeviceID(2), expiration: 1 << 50, identityKey: sender.identityKey,
+                                            signer: ServerCertificate(keyID: 1, key: server.publicKey, trustRoot: root.privateKey),
+                                            serverKey: server.privateKey)
+        let content = UnidentifiedSenderMessageContent(type: .signal, senderCertificate: certificate, content: [0x33] + [UInt8](repeating: 7, count: 161))
+        let recipients = (1...64).map { i in (IdentityKeyPair.generate(), i) }
+        let targets = try recipients.map { pair, i throws in
+            SealedSenderV2.Recipient(device: try DeviceAddress(parsing: "messenger:bob/\(i)"), registrationID: RegistrationID(rawValue: UInt32(i))!,
+                                     identityKey: pair.identityKey)
+        }
+        let v1 = try SealedSenderV1.seal(content, from: sender, to: recipients[0].0.identityKey)
+        var sink = 0
+        rows.append(row("sealed_v1_seal", "crosswire", try await timed(500) {
+            sink &+= try SealedSenderV1.seal(content, from: sender, to: recipients[0].0.identityKey).count
+        }))
+        rows.append(row("sealed_v1_open", "crosswire", try await timed(500) {
+            let opened = try SealedSenderV1.open(v1, recipient: recipients[0].0)
+            try opened.senderCertificate.validate(trustRoot: root.publicKey, at: 0)
+            sink &+= opened.content.count
+        }))
+        for count in [1, 16, 64] {
+            rows.append(row("sealed_v2_seal_\(count)", "crosswire", try await timed(max(10, 500 / count)) {
+                sink &+= try SealedSenderV2.seal(content, from: sender, to: Array(targets.prefix(count))).count
+            }))
+            rows.append(row("sealed_v1_seal_x\(count)", "crosswire", try await timed(max(10, 500 / count)) {
+                for (pair, _) in recipients.prefix(count) { sink &+= try SealedSenderV1.seal(content, from: sender, to: pair.identityKey).count }
+            }))
+        }
+        let received = try SealedSenderV2.receivedForms(of: try SealedSenderV2.seal(content, from: sender, to: [targets[0]]))[0].received
+        rows.append(row("sealed_v2_open", "crosswire", try await timed(500) {
+            let opened = try SealedSenderV2.open(received, recipient: recipients[0].0)
+            try opened.senderCertificate.validate(trustRoot: root.publicKey, at: 0)
+            sink &+= opened.content.count
+        }))
+        precondition(sink > 0)
+    }
     // What a store that persists every message pays: parse, step, serialize, per message.
     if group.contains("encrypt_100_persisted") {
         let (alice, bob) = try await steadyState()
@@ -516,6 +554,7 @@ let groups: [[String]] = [
     ["encrypt_100_sqlite", "decrypt_100_sqlite", "encrypt_100_sqlite_normal", "decrypt_100_sqlite_normal", "sqlite_commit_full", "sqlite_commit_normal"],
     ["envelope_encode", "envelope_decode", "envelope_bytes_100", "signal_message_parse", "content_encode_pad", "content_unpad_decode", "device_list_verify_3"],
     ["fanout_1", "fanout_1_per_device", "fanout_4", "fanout_4_per_device", "fanout_16", "fanout_16_per_device", "fanout_64", "fanout_64_per_device"],
+    ["sealed_v1_seal", "sealed_v1_open", "sealed_v2_open", "sealed_v2_seal_1", "sealed_v1_seal_x1", "sealed_v2_seal_16", "sealed_v1_seal_x16", "sealed_v2_seal_64", "sealed_v1_seal_x64"],
 ]
 
 var perRound: [[Row]] = []
@@ -580,7 +619,7 @@ let scenarios = ["setup", "encrypt_100", "decrypt_100", "encrypt_1k", "decrypt_1
                  "encrypt_100_sqlite_normal", "decrypt_100_sqlite_normal", "sqlite_commit_full", "sqlite_commit_normal",
                  "envelope_encode", "envelope_decode", "envelope_bytes_100", "signal_message_parse", "content_encode_pad", "content_unpad_decode",
                  "device_list_verify_3", "fanout_1", "fanout_1_per_device", "fanout_4", "fanout_4_per_device", "fanout_16",
-                 "fanout_16_per_device", "fanout_64", "fanout_64_per_device"]
+                 "fanout_16_per_device", "fanout_64", "fanout_64_per_device", "sealed_v1_seal", "sealed_v1_open", "sealed_v2_open", "sealed_v2_seal_1", "sealed_v1_seal_x1", "sealed_v2_seal_16", "sealed_v1_seal_x16", "sealed_v2_seal_64", "sealed_v1_seal_x64"]
 if jsonOutput {
     for r in all {
         var fields = "\"scenario\":\"\(r.scenario)\",\"engine\":\"\(r.engine)\",\"ns_per_op\":\(Int(r.ns)),\"min_ns\":\(Int(r.min)),\"max_ns\":\(Int(r.max))"
