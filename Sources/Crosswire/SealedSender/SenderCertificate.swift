@@ -36,9 +36,6 @@ public struct SenderCertificate: Sendable, Hashable {
         inner.appendBytes(field: 5, signer.serialized)
         inner.appendBytes(field: 6, Array(senderUUID.utf8))
         let signature = serverKey.signature(for: inner.bytes, using: entropy)
-        var outer = ProtobufWriter(reservingCapacity: inner.bytes.count + 72)
-        outer.appendBytes(field: 1, inner.bytes)
-        outer.appendBytes(field: 2, signature)
         self.senderUUID = senderUUID
         self.senderE164 = senderE164
         self.senderDevice = senderDevice
@@ -47,25 +44,13 @@ public struct SenderCertificate: Sendable, Hashable {
         self.signer = signer
         certificate = inner.bytes
         self.signature = signature
-        serialized = outer.bytes
+        serialized = SignedCertificate.join(certificate: inner.bytes, signature: signature)
     }
 
     /// Decodes; nothing is verified until `validate(trustRoot:at:)`. A signer id not in
     /// `ServerCertificate.known` is `unknownServerCertificate`.
     public init(serialized bytes: [UInt8]) throws(SealedSenderError) {
-        let (certificate, signature) = try SealedSenderError.decode("SenderCertificate") { () throws -> ([UInt8], [UInt8]) in
-            var reader = ProtobufReader(bytes)
-            var certificate: [UInt8]?, signature: [UInt8]?
-            while let field = try reader.next() {
-                switch field.number {
-                case 1: certificate = try field.value.bytes(field: 1)
-                case 2: signature = try field.value.bytes(field: 2)
-                default: continue
-                }
-            }
-            guard let certificate, let signature else { throw WireFormatError(.missingField, "a sender certificate has certificate and signature") }
-            return (certificate, signature)
-        }
+        let (certificate, signature) = try SignedCertificate.split(bytes, "SenderCertificate")
         struct Fields { var e164: String?; var device: UInt32?; var expires: UInt64?; var key: [UInt8]?; var signer: [UInt8]?; var signerID: UInt32?; var uuid: String? }
         let fields = try SealedSenderError.decode("SenderCertificate.certificate") { () throws -> Fields in
             var reader = ProtobufReader(certificate)

@@ -25,31 +25,16 @@ public struct ServerCertificate: Sendable, Hashable {
         inner.appendUInt(field: 1, UInt64(keyID))
         inner.appendBytes(field: 2, key.serialized)
         let signature = trustRoot.signature(for: inner.bytes, using: entropy)
-        var outer = ProtobufWriter(reservingCapacity: inner.bytes.count + 72)
-        outer.appendBytes(field: 1, inner.bytes)
-        outer.appendBytes(field: 2, signature)
         self.keyID = keyID
         self.key = key
         certificate = inner.bytes
         self.signature = signature
-        serialized = outer.bytes
+        serialized = SignedCertificate.join(certificate: inner.bytes, signature: signature)
     }
 
     /// Decodes; nothing is verified until `validate(trustRoot:)`.
     public init(serialized bytes: [UInt8]) throws(SealedSenderError) {
-        let (certificate, signature) = try SealedSenderError.decode("ServerCertificate") { () throws -> ([UInt8], [UInt8]) in
-            var reader = ProtobufReader(bytes)
-            var certificate: [UInt8]?, signature: [UInt8]?
-            while let field = try reader.next() {
-                switch field.number {
-                case 1: certificate = try field.value.bytes(field: 1)
-                case 2: signature = try field.value.bytes(field: 2)
-                default: continue
-                }
-            }
-            guard let certificate, let signature else { throw WireFormatError(.missingField, "a server certificate has certificate and signature") }
-            return (certificate, signature)
-        }
+        let (certificate, signature) = try SignedCertificate.split(bytes, "ServerCertificate")
         let (id, keyBytes) = try SealedSenderError.decode("ServerCertificate.certificate") { () throws -> (UInt32, [UInt8]) in
             var reader = ProtobufReader(certificate)
             var id: UInt32?, key: [UInt8]?
