@@ -23,6 +23,7 @@ public actor CrossAppClient<Store: SignalProtocolStore, Directory: DeviceDirecto
     let now: @Sendable () -> UInt64
     var pendingEvents: [ClientEvent] = []
     var certificate: SenderCertificate?
+    var localIdentity: (IdentityKeyPair, RegistrationID)?
 
     /// The client of the device `address`, whose keys are in `store`. The account must already exist
     /// (see `registerPrimary` and `link`).
@@ -481,8 +482,13 @@ public actor CrossAppClient<Store: SignalProtocolStore, Directory: DeviceDirecto
         return record
     }
 
+    /// This device's identity and registration id: read once (a device's identity never changes), not
+    /// once per sealed envelope.
     func localKeys() async throws(ClientError) -> (IdentityKeyPair, RegistrationID) {
-        try await ClientError.wrapAsync { try await store.transaction(.device) { t in (try t.identityKeyPair(), try t.localRegistrationID()) } }
+        if let localIdentity { return localIdentity }
+        let keys = try await ClientError.wrapAsync { try await store.transaction(.device) { t in (try t.identityKeyPair(), try t.localRegistrationID()) } }
+        localIdentity = keys
+        return keys
     }
 }
 
