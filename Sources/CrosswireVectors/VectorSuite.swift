@@ -32,6 +32,7 @@ public enum VectorSuite {
         for (name, object) in [("session-v3.json", sessions),
                                ("envelope.json", try EnvelopeVectors.generate(realCiphertext: try firstCiphertext(of: sessions))),
                                ("sealed-sender.json", try SealedSenderVectors.generate()),
+                               ("attachments.json", try AttachmentVectors.generate()),
                                ("sender-keys.json", try await SenderKeyVectors.generate()),
                                ("pqxdh-v4.json", try await SessionVectors.generate(postQuantum: true, keeping: try? VectorFile(
                                    contentsOf: directory.appendingPathComponent("pqxdh-v4.json"))))] {

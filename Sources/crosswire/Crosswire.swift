@@ -10,7 +10,7 @@ struct CrosswireTool: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "crosswire",
         abstract: "Crosswire, the end-to-end encryption core: vectors, interop and demos.",
-        subcommands: [Demo.self, Vectors.self, Interop.self, FuzzSeeds.self, DurabilityWorkerCommand.self]
+        subcommands: [Demo.self, AttachmentCommand.self, Vectors.self, Interop.self, FuzzSeeds.self, DurabilityWorkerCommand.self]
     )
 }
 

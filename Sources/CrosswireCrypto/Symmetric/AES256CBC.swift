@@ -23,6 +23,8 @@ public enum AES256CBC {
 
     /// Fetched once; an `EVP_CIPHER` is immutable and shared safely between threads.
     private struct Cipher: @unchecked Sendable { let pointer: OpaquePointer }
+    /// The fetched cipher, for ``AES256CBCStream``.
+    static var evpCipher: OpaquePointer { cipher.pointer }
     private static let cipher: Cipher = {
         guard let pointer = EVP_CIPHER_fetch(nil, "AES-256-CBC", nil) else {
             fatalError("OpenSSL has no AES-256-CBC")
