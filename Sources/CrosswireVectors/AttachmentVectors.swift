@@ -49,9 +49,25 @@ enum AttachmentVectors {
                              "fileEncSha256": Hex.encode(attachment.digest), "fileSha256": Hex.encode(attachment.plaintextDigest!)])
         }
         whatsApp += try refusals(whatsApp[0], format: "whatsapp")
+        let pointers: [[String: Any]] = try [(signal[8], nil as WhatsAppMediaType?, "image/jpeg", "photo.jpg"), (whatsApp[1], .video, "video/mp4", nil),
+                                              (whatsApp[3], .document, "application/pdf", "report.pdf")].map { test, type, mime, name in
+            let format: AttachmentFormat = type.map { .whatsApp($0) } ?? .signal
+            let key = try AttachmentKey(rawRepresentation: try Hex.decode(test[type == nil ? "key" : "mediaKey"] as! String), format: format)
+            let digest = try Hex.decode(test[type == nil ? "digest" : "fileEncSha256"] as! String)
+            let plaintextDigest = try (test["fileSha256"] as? String).map { try Hex.decode($0) }
+            let pointer = try AttachmentPointer(key: key, digest: digest, plaintextDigest: plaintextDigest, size: test["size"] as! Int,
+                                                contentType: mime, blobID: "media/" + Hex.encode(digest.prefix(12)), fileName: name)
+            var fields: [String: Any] = ["comment": "\(format) pointer", "result": "valid", "format": type == nil ? 1 : 2, "key": Hex.encode(key.rawRepresentation.unprotectedBytes),
+                                         "digest": Hex.encode(digest), "size": pointer.size, "contentType": mime, "blobId": pointer.blobID,
+                                         "pointer": Hex.encode(pointer.serialized)]
+            if let type { fields["mediaType"] = WhatsAppMediaType.allCases.firstIndex(of: type)! + 1 }
+            if let plaintextDigest { fields["plaintextDigest"] = Hex.encode(plaintextDigest) }
+            if let name { fields["fileName"] = name }
+            return fields
+        }
         var next = 1
         let groups: [[String: Any]] = [["type": "SignalAttachmentPadding", "tests": padding], ["type": "SignalAttachment", "tests": signal],
-                                       ["type": "WhatsAppMedia", "tests": whatsApp]].map { group in
+                                       ["type": "WhatsAppMedia", "tests": whatsApp], ["type": "AttachmentPointer", "tests": pointers]].map { group in
             var group = group
             group["tests"] = (group["tests"] as! [[String: Any]]).map { test in
                 var test = test
@@ -168,6 +184,16 @@ enum AttachmentVectors {
             if attachment.digest != reference.digest || attachment.plaintextDigest != reference.plaintextDigest { return "digests differ" }
             if signal, attachment.paddedSize != test.integers["paddedSize"] { return "padded size differs" }
             if !signal, Hex.encode(reference.key.expandedMediaKey!.unprotectedBytes) != test.strings["expandedKey"] { return "HKDF expansion differs" }
+            return nil
+        case "AttachmentPointer":
+            let bytes = try test.bytes("pointer")
+            let pointer = try AttachmentPointer(serialized: bytes)
+            if pointer.serialized != bytes { return "re-encodes to other bytes" }
+            if Hex.encode(pointer.key.rawRepresentation.unprotectedBytes) != test.strings["key"] || Hex.encode(pointer.digest) != test.strings["digest"]
+                || pointer.size != test.integers["size"] || pointer.contentType != test.strings["contentType"] || pointer.blobID != test.strings["blobId"]
+                || pointer.fileName != test.strings["fileName"] || pointer.plaintextDigest.map(Hex.encode) != test.strings["plaintextDigest"] {
+                return "decodes to other fields"
+            }
             return nil
         default:
             return "no checker for \(type)"

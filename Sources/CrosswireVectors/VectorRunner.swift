@@ -27,7 +27,7 @@ public enum VectorRunner {
                         verdict = try EnvelopeVectors.verify(test, type: group.type).map(Verdict.fail) ?? .pass
                     case "SenderCertificateKAT", "SealedSenderV1", "SealedSenderV2":
                         verdict = try SealedSenderVectors.verify(test, type: group.type).map(Verdict.fail) ?? .pass
-                    case "SignalAttachmentPadding", "SignalAttachment", "WhatsAppMedia":
+                    case "SignalAttachmentPadding", "SignalAttachment", "WhatsAppMedia", "AttachmentPointer":
                         verdict = try AttachmentVectors.verify(test, type: group.type).map(Verdict.fail) ?? .pass
                     default: verdict = try check(test, in: group)
                     }

@@ -27,13 +27,13 @@ struct AttachmentIndependentCheckTests {
         try #require(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any], "not JSON: \(text)")
     }
 
-    @Test("every vector agrees: padding buckets, blobs re-encrypted byte for byte, the same refusal codes")
+    @Test("every vector agrees: padding buckets, blobs re-encrypted byte for byte, the same refusal codes, pointers through protobuf")
     func vectorsAgree() throws {
         let (status, output) = try python(["vectors"])
         let report = try JSONDecoder().decode(Report.self, from: Data(output.utf8))
         #expect(status == 0 && report.failures.isEmpty, "\(report.failures)")
         #expect(report.checked["SignalAttachment", default: 0] >= 15 && report.checked["WhatsAppMedia", default: 0] >= 15
-            && report.checked["SignalAttachmentPadding", default: 0] >= 20)
+            && report.checked["SignalAttachmentPadding", default: 0] >= 20 && report.checked["AttachmentPointer", default: 0] >= 3)
     }
 
     @Test("the check notices a changed vector")

@@ -12,7 +12,7 @@ struct VectorSuiteTests {
 
     @Test("the suite holds Crosswire's known answers and every Wycheproof file it uses")
     func inventory() {
-        for name in ["known-answers.json", "session-v3.json", "sender-keys.json", "pqxdh-v4.json", "small-order-base-keys.json", "x25519_test.json", "ed25519_test.json", "hkdf_sha256_test.json",
+        for name in ["known-answers.json", "attachments.json", "session-v3.json", "sender-keys.json", "pqxdh-v4.json", "small-order-base-keys.json", "x25519_test.json", "ed25519_test.json", "hkdf_sha256_test.json",
                      "hmac_sha256_test.json", "aes_cbc_pkcs5_test.json", "mlkem_1024_test.json", "mlkem_1024_encaps_test.json"] {
             #expect(Self.files.contains(name), "\(name) missing from Vectors/")
         }
@@ -47,6 +47,8 @@ struct SessionVectorTests {
         #expect(try VectorSuite.encode(try await SessionVectors.generate()) == session)
         let senderKeys = try Data(contentsOf: VectorSuiteTests.directory.appendingPathComponent("sender-keys.json"))
         #expect(try VectorSuite.encode(try await SenderKeyVectors.generate()) == senderKeys)
+        let attachments = try Data(contentsOf: VectorSuiteTests.directory.appendingPathComponent("attachments.json"))
+        #expect(try VectorSuite.encode(try AttachmentVectors.generate()) == attachments)
         let pqURL = VectorSuiteTests.directory.appendingPathComponent("pqxdh-v4.json")
         let pq = try Data(contentsOf: pqURL)
         #expect(try VectorSuite.encode(try await SessionVectors.generate(postQuantum: true, keeping: try VectorFile(contentsOf: pqURL))) == pq)

@@ -12,10 +12,12 @@ Usage:
 """
 import hashlib
 import hmac
+import importlib
 import json
 import math
 import os
 import sys
+import tempfile
 
 from cryptography.hazmat.primitives import hashes, padding
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
@@ -105,8 +107,45 @@ def decrypt(fmt, key, blob, digest, plain_digest=None, size=None):
     return plaintext
 
 
+def pointer_module():
+    """crossapp.proto compiled with grpcio-tools' protoc, for the AttachmentPointer cases."""
+    from grpc_tools import protoc
+    out = tempfile.mkdtemp(prefix="attachment-proto-")
+    proto_dir = os.path.join(ROOT, "Sources", "Crosswire", "CrossApp")
+    if protoc.main(["protoc", f"-I{proto_dir}", f"--python_out={out}", "crossapp.proto"]) != 0:
+        raise SystemExit("protoc failed on crossapp.proto")
+    sys.path.insert(0, out)
+    return importlib.import_module("crossapp_pb2")
+
+
+def check_pointer(t, pb):
+    raw = bytes.fromhex(t["pointer"])
+    p = pb.AttachmentPointer()
+    p.ParseFromString(raw)
+    expected = {"format": t["format"], "key": bytes.fromhex(t["key"]), "digest": bytes.fromhex(t["digest"]), "size": t["size"],
+                "content_type": t["contentType"], "blob_id": t["blobId"]}
+    if "mediaType" in t:
+        expected["media_type"] = t["mediaType"]
+    if "plaintextDigest" in t:
+        expected["plaintext_digest"] = bytes.fromhex(t["plaintextDigest"])
+    if "fileName" in t:
+        expected["file_name"] = t["fileName"]
+    for name, value in expected.items():
+        if getattr(p, name) != value:
+            return f"field {name} decodes to {getattr(p, name)!r}"
+    present = {f.name for f, _ in p.ListFields()}
+    if present != set(expected):
+        return f"fields present {sorted(present)}"
+    if p.SerializeToString() != raw:
+        return "protobuf re-encodes to other bytes"
+    if (t["format"] == 1) != (len(p.key) == 64):
+        return "key length does not match the format"
+    return None
+
+
 def check_vectors(path):
     failures, checked = [], {}
+    pb = None
     with open(path) as f:
         data = json.load(f)
     for group in data["testGroups"]:
@@ -114,6 +153,12 @@ def check_vectors(path):
         for t in group["tests"]:
             checked[kind] = checked.get(kind, 0) + 1
             where = f"{kind} tcId {t['tcId']} ({t['comment']})"
+            if kind == "AttachmentPointer":
+                pb = pb or pointer_module()
+                problem = check_pointer(t, pb)
+                if problem:
+                    failures.append(f"{where}: {problem}")
+                continue
             if kind == "SignalAttachmentPadding":
                 if padded_size(t["size"]) != t["paddedSize"]:
                     failures.append(f"{where}: padded size {padded_size(t['size'])}")

@@ -104,6 +104,12 @@ extension CrossAppClient {
         return rotated
     }
 
+    /// Sends an attachment pointer to the group (one Sender Key ciphertext for every device).
+    @discardableResult
+    public func send(_ pointer: AttachmentPointer, toGroup group: GroupID) async throws(ClientError) -> SendReport {
+        try await send(try ClientError.wrap { try Content.attachment(pointer, at: now()) }, toGroup: group)
+    }
+
     /// Sends a text message to the group.
     @discardableResult
     public func send(text: String, toGroup group: GroupID) async throws(ClientError) -> SendReport {

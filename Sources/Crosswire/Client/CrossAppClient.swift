@@ -197,6 +197,12 @@ public actor CrossAppClient<Store: SignalProtocolStore, Directory: DeviceDirecto
         try await send(try ClientError.wrap { try Content.text(text, at: now()) }, to: user)
     }
 
+    /// Sends an attachment pointer (the blob already stored under `pointer.blobID`).
+    @discardableResult
+    public func send(_ pointer: AttachmentPointer, to user: UserAddress) async throws(ClientError) -> SendReport {
+        try await send(try ClientError.wrap { try Content.attachment(pointer, at: now()) }, to: user)
+    }
+
     /// Encrypts `content` for every listed device of `user` (this device excepted) and submits the set;
     /// on 409 or 410 refreshes what the answer says and encrypts again for the devices concerned.
     func fanOut(_ content: Content, to user: UserAddress, id: MessageID) async throws(ClientError) -> ([DeviceAddress], Int) {
@@ -506,6 +512,8 @@ struct ReceiveContext: Sendable {
         if content.syncDestination != nil, sender.user != local.user {
             throw ClientError(.invalidContent, "a copy for one's own devices from another account (\(sender.user))")
         }
+        // An attachment pointer must decode: the app gets a pointer it can fetch, or nothing changes.
+        if content.type == .attachment { _ = try ClientError.wrap { try content.attachmentPointer() } }
         // A group update, or a sender key with the group's state alongside (for a device linked since).
         if content.type == .groupUpdate || (content.type == .senderKeyDistribution && !content.body.isEmpty) {
             try GroupUpdates.apply(content, from: sender, local: local, in: &transaction)

@@ -17,6 +17,9 @@ public struct ReceivedMessage: Sendable, Equatable {
         self.serverTimestamp = serverTimestamp
     }
 
+    /// The attachment pointer of an `.attachment` message (checked when it was received).
+    public var attachment: AttachmentPointer? { try? content.attachmentPointer() }
+
     /// A copy of a message this account's own other device sent (to `content.syncDestination` or the group).
     public var isSyncCopy: Bool { content.syncDestination != nil }
 }
