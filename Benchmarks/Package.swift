@@ -41,6 +41,16 @@ let package = Package(
             ],
             swiftSettings: [.unsafeFlags(["-Ounchecked"])]
         ),
+        // Attachment throughput against raw OpenSSL, and peak memory of the file calls.
+        .executableTarget(
+            name: "crosswire-attachments",
+            dependencies: [
+                "CBaseline", "BenchmarkSupport",
+                .product(name: "Crosswire", package: "Crosswire"),
+                .product(name: "CrosswireCrypto", package: "Crosswire"),
+            ],
+            swiftSettings: [.unsafeFlags(["-Ounchecked"])]
+        ),
         .executableTarget(
             name: "crosswire-sessions",
             dependencies: ["BenchmarkSupport", .product(name: "Crosswire", package: "Crosswire")],

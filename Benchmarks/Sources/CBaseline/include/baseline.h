@@ -43,4 +43,11 @@ void cw_floor_encrypt(const uint8_t *plaintext, int len, uint8_t *out);
 void cw_floor_decrypt(const uint8_t *ciphertext, int len, uint8_t *out);
 void cw_floor_group_keys(uint8_t keys[48]);
 void cw_floor_root_step(const uint8_t salt[32], const uint8_t dh[32], uint8_t out[64]);
+
+/* Attachments done raw on one buffer, one call per primitive (see baseline.c): the floor the streaming
+   attachment code is measured against. `in` holds `len` bytes already padded as the format pads. */
+int cw_raw_attachment_encrypt(const uint8_t key[32], const uint8_t mac_key[32], const uint8_t iv[16], const uint8_t *in, size_t len,
+                              uint8_t *blob, int iv_in_blob, size_t mac_len, int hash_plaintext, uint8_t digest[32], uint8_t plain_digest[32]);
+int cw_raw_attachment_decrypt(const uint8_t key[32], const uint8_t mac_key[32], const uint8_t iv[16], const uint8_t *blob, size_t blob_len,
+                              uint8_t *out, int iv_in_blob, size_t mac_len, int hash_plaintext, uint8_t digest[32], uint8_t plain_digest[32]);
 #endif
