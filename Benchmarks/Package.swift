@@ -48,6 +48,8 @@ let package = Package(
                 "CBaseline", "BenchmarkSupport",
                 .product(name: "Crosswire", package: "Crosswire"),
                 .product(name: "CrosswireCrypto", package: "Crosswire"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "CryptoExtras", package: "swift-crypto"),
             ],
             swiftSettings: [.unsafeFlags(["-Ounchecked"])]
         ),

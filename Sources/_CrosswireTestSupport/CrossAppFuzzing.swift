@@ -1,10 +1,12 @@
-import Crosswire
+@_spi(Hazmat) import Crosswire
 @_spi(Hazmat) import CrosswireCrypto
 import CrosswireWire
 
 /// The cross-app decoders as one fuzz target (SPEC §12): envelopes, content (plain and padded), signed
 /// device lists and their parts, signed group states, and the device-list and group records. What decodes must re-encode to bytes that decode to the same value,
 /// and a list that verifies is then compared with the fixture's trusted list, as a client would.
+/// Attachments: pointers decode strictly, and any input as a blob (with its own digest, so the MAC
+/// and structure checks run) is refused identically whole and split in two, never accepted unless genuine.
 enum CrossAppFuzzing {
     struct Fixture: Sendable {
         let user: UserAddress
@@ -13,6 +15,8 @@ enum CrossAppFuzzing {
         /// Sealed sender: the recipient's identity and the trust root its certificates chain to.
         let recipient: IdentityKeyPair
         let trustRoot: ECPublicKey
+        /// Attachments: one key per format, under which the seeds' blobs were made.
+        let attachmentKeys: [AttachmentKey]
     }
 
     static let fixture: Fixture = {
@@ -61,12 +65,18 @@ enum CrossAppFuzzing {
             SealedSenderV2.Recipient(device: alice, registrationID: RegistrationID(rawValue: 8)!, identityKey: primary.identityKey),
         ], using: entropy)
         let receivedV2 = try! SealedSenderV2.receivedForms(of: sentV2)[0].received
+        // Their own stream, so the earlier seeds stay byte for byte what they were.
+        let media = SeededEntropy(seed: 60)
+        let attachmentKeys = [AttachmentKey(for: .signal, using: media), AttachmentKey(for: .whatsApp(.audio), using: media)]
+        let blobs = attachmentKeys.map { try! AttachmentCipher.encrypt(media.bytes(600), with: $0, using: media) }
+        let pointer = try! AttachmentPointer(blobs[1].attachment, contentType: "audio/ogg", blobID: "fuzz", fileName: "note.ogg")
         return Fixture(user: user, trusted: trusted,
                        seeds: [envelope.serialized, sealed.serialized, content.serialized, content.padded, next.serialized, next.list,
                                signedState.serialized, record.serialized, GroupRecord(state: signedState, distributionID: entropy.bytes(16),
                                                                                        distributedTo: [bob]).serialized,
-                               sealedMessage, usmc.serialized, senderCertificate.serialized, serverCertificate.serialized, sentV2, receivedV2],
-                       recipient: recipient, trustRoot: root.publicKey)
+                               sealedMessage, usmc.serialized, senderCertificate.serialized, serverCertificate.serialized, sentV2, receivedV2,
+                               pointer.serialized, blobs[0].blob, blobs[1].blob],
+                       recipient: recipient, trustRoot: root.publicKey, attachmentKeys: attachmentKeys)
     }()
 
     static func run(_ data: [UInt8]) -> FuzzTarget.Outcome {
@@ -129,6 +139,37 @@ enum CrossAppFuzzing {
             }
         })
         outcomes.append(typed { _ = try ServerCertificate(serialized: data).validate(trustRoot: fixture.trustRoot) })
+        outcomes.append(typed {
+            let pointer = try AttachmentPointer(serialized: data)
+            if try AttachmentPointer(serialized: pointer.serialized) != pointer { fatalError("a pointer does not survive re-encoding") }
+        })
+        for key in fixture.attachmentKeys {
+            outcomes.append(typed {
+                let reference = try AttachmentReference(key: key, digest: SHA256Hash.hash(data))
+                let whole: Result<[UInt8], AttachmentError> = Result { () throws(AttachmentError) in try AttachmentCipher.decrypt(data, expecting: reference) }
+                if case .success = whole, !fixture.seeds.contains(data) { fatalError("a forged attachment blob was accepted") }
+                // The same blob in two chunks split where its first byte says: the same verdict.
+                let split = data.isEmpty ? 0 : Int(data[0]) % data.count
+                var decryptor = try AttachmentDecryptor(expecting: reference)
+                var output = [UInt8](repeating: 0, count: data.count + 2 * AttachmentDecryptor.overheadCount)
+                let streamed: Result<Int, AttachmentError> = data.withUnsafeBytes { input in
+                    output.withUnsafeMutableBytes { out in
+                        Result { () throws(AttachmentError) in
+                            var written = try decryptor.update(UnsafeRawBufferPointer(rebasing: input[0..<split]), into: out)
+                            written += try decryptor.update(UnsafeRawBufferPointer(rebasing: input[split...]),
+                                                            into: UnsafeMutableRawBufferPointer(rebasing: out[written...]))
+                            return written + (try decryptor.finish(into: UnsafeMutableRawBufferPointer(rebasing: out[written...])))
+                        }
+                    }
+                }
+                switch (whole, streamed) {
+                case (.success(let plaintext), .success(let count)) where Array(output[0..<count]) == plaintext: break
+                case (.failure(let a), .failure(let b)) where a.code == b.code: break
+                default: fatalError("an attachment blob decrypts differently split at \(split)")
+                }
+                _ = try whole.get()
+            })
+        }
         return FuzzTarget.Outcome.any(outcomes)
     }
 }

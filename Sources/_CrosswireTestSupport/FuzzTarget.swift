@@ -198,7 +198,7 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
 func checkTyped(_ error: Error) {
     switch error {
     case is SessionError, is GroupError, is RecordError, is FingerprintError, is WireFormatError, is CryptoError, is AddressError,
-         is EnvelopeError, is DeviceListError, is GroupStateError, is ClientError, is SealedSenderError: return
+         is EnvelopeError, is DeviceListError, is GroupStateError, is ClientError, is SealedSenderError, is AttachmentError: return
     default: fatalError("untyped error escaped: \(type(of: error)): \(error)")
     }
 }

@@ -6,6 +6,8 @@
 //   swift run -c release crosswire-attachments [--sizes 1,256] [--rounds N]
 import BenchmarkSupport
 import CBaseline
+import Crypto
+import CryptoExtras
 @_spi(Hazmat) import Crosswire
 @_spi(Hazmat) import CrosswireCrypto
 import Foundation
@@ -159,6 +161,24 @@ print("Attachments: MiB/s of plaintext, median; raw = OpenSSL one call per primi
 print("operation               size        raw    crosswire   cw/raw  one-call API")
 for (operation, mib, raw, ours, api) in table {
     print(operation.padding(toLength: 18, withPad: " ", startingAt: 0) + String(format: " %5d MiB %10.0f %12.0f %7.2fx %12.0f", mib, raw, ours, ours / raw, api))
+}
+
+// The bulk providers, chosen by measurement: OpenSSL (what Crosswire calls) against swift-crypto (BoringSSL).
+do {
+    let buffer = SeededEntropy(seed: 8).bytes(1_048_576)
+    let repetitions = rounds * 20
+    let keyBytes = [UInt8](repeating: 5, count: 32), ivBytes = [UInt8](repeating: 6, count: 16)
+    let openSSLHash = seconds(repetitions) { blackHole(SHA256Hash.hash(buffer)) }
+    let swiftCryptoHash = seconds(repetitions) { blackHole(Crypto.SHA256.hash(data: buffer)) }
+    var stream = try AES256CBCStream(.encrypt, key: SecretBytes(keyBytes), range: 0..<32, iv: ivBytes)
+    var output = [UInt8](repeating: 0, count: buffer.count + 64)
+    let openSSLCBC = seconds(repetitions) {
+        buffer.withUnsafeBytes { input in output.withUnsafeMutableBytes { out in blackHole(try! stream.update(input, into: out)) } }
+    }
+    let scKey = SymmetricKey(data: keyBytes), scIV = try AES._CBC.IV(ivBytes: ivBytes)
+    let swiftCryptoCBC = seconds(repetitions) { blackHole(try! AES._CBC.encrypt(buffer, using: scKey, iv: scIV)) }
+    print("\nBulk providers, 1 MiB, MiB/s: SHA-256 OpenSSL \(Int(rate(buffer.count, openSSLHash))) vs swift-crypto \(Int(rate(buffer.count, swiftCryptoHash))); "
+        + "AES-256-CBC encrypt OpenSSL stream \(Int(rate(buffer.count, openSSLCBC))) vs swift-crypto \(Int(rate(buffer.count, swiftCryptoCBC)))")
 }
 
 // File to file (page cache, fsync included), peak RSS of a child doing only that call.
