@@ -6,7 +6,7 @@ import Foundation
 #endif
 
 /// The secret an attachment pointer carries: 64 random bytes (AES-256 key ‖ HMAC-SHA256 key) for a
-/// Signal blob, a 32-byte media key for a WhatsApp one. Held in ``SecretBytes``: wiped on release,
+/// Signal blob, a 32-byte media key for a WhatsApp one. Held in `SecretBytes`: wiped on release,
 /// redacted when printed, compared in constant time.
 public struct AttachmentKey: Sendable, Equatable, CustomStringConvertible {
     /// The format the key is for; a WhatsApp key is also bound to its media type.
