@@ -12,6 +12,13 @@ struct CrossAppDemo {
     let directory = InMemoryDeviceDirectory(now: Timestamp.now)
     var counter: UInt64 = 0
     var clients: [DeviceAddress: Client] = [:]
+    /// Where blobs go: a media store sees only ciphertext and never the key.
+    let media = MediaStore()
+
+    /// A media store in memory: blob id → blob.
+    final class MediaStore: @unchecked Sendable {
+        var blobs: [String: [UInt8]] = [:]
+    }
 
     init(seed: UInt64?) { self.seed = seed }
 
@@ -64,6 +71,12 @@ struct CrossAppDemo {
                     case .text: what = "\"\(String(decoding: message.content.body, as: UTF8.self))\""
                     case .groupUpdate: what = "group state"
                     case .senderKeyDistribution: what = "sender key for the group"
+                    case .attachment:
+                        let pointer = message.attachment!
+                        let blob = media.blobs[pointer.blobID] ?? []
+                        let plaintext = try AttachmentCipher.decrypt(blob, expecting: pointer.reference)
+                        what = "attachment \(pointer.fileName ?? "?") (\(pointer.contentType), \(pointer.key.format)): fetched blob \(pointer.blobID), "
+                            + "\(blob.count) bytes; digest, MAC and SHA-256 checked; \(plaintext.count) bytes of plaintext"
                     default: what = "\(message.content.type)"
                     }
                     let via = envelope.kind == .senderKeyMessage ? " (group ciphertext)" : message.isSyncCopy ? " (copy of own send)"
@@ -90,6 +103,17 @@ struct CrossAppDemo {
             print("  the envelope for messenger:bob/1, as the relay stores it (\(envelope.serialized.count) bytes; sealed: no sender):")
             EnvelopeAnnotator.annotate(envelope)
         }
+        try await deliver()
+
+        section("2b. Alice sends Bob a photo: the blob goes to the media store, its key and digest inside the message")
+        let photo = entropy().bytes(48_000)
+        let (blob, attachment) = try AttachmentCipher.encrypt(photo, with: AttachmentKey(for: .whatsApp(.image), using: entropy()), using: entropy())
+        let blobID = "media/" + Hex.encode(Array(attachment.digest.prefix(8)))
+        media.blobs[blobID] = blob
+        print("  \(photo.count)-byte photo → \(blob.count)-byte blob (WhatsApp media format, HKDF \"WhatsApp Image Keys\", 10-byte MAC) stored as \(blobID)")
+        print("  fileEncSha256 \(Hex.encode(attachment.digest)), fileSha256 \(Hex.encode(attachment.plaintextDigest ?? []))")
+        let pointer = try AttachmentPointer(attachment, contentType: "image/jpeg", blobID: blobID, fileName: "beach.jpg")
+        try await alice.send(pointer, to: bob.address.user)
         try await deliver()
 
         section("3. Bob replies: both of Alice's devices read it")
