@@ -65,21 +65,8 @@ enum AttachmentVectors {
             if let name { fields["fileName"] = name }
             return fields
         }
-        var next = 1
-        let groups: [[String: Any]] = [["type": "SignalAttachmentPadding", "tests": padding], ["type": "SignalAttachment", "tests": signal],
-                                       ["type": "WhatsAppMedia", "tests": whatsApp], ["type": "AttachmentPointer", "tests": pointers]].map { group in
-            var group = group
-            group["tests"] = (group["tests"] as! [[String: Any]]).map { test in
-                var test = test
-                test["tcId"] = next
-                test["flags"] = [String]()
-                next += 1
-                return test
-            }
-            return group
-        }
-        return ["algorithm": "Attachments: Signal's and WhatsApp's media formats", "generatedBy": "crosswire vectors generate",
-                "numberOfTests": next - 1, "header": header, "testGroups": groups]
+        return VectorSuite.file(algorithm: "Attachments: Signal's and WhatsApp's media formats", header: header,
+                                groups: [("SignalAttachmentPadding", padding), ("SignalAttachment", signal), ("WhatsAppMedia", whatsApp), ("AttachmentPointer", pointers)])
     }
 
     /// Refusals derived from a valid case: each changes one thing and names the code it must raise.

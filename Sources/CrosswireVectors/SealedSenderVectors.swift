@@ -81,21 +81,8 @@ enum SealedSenderVectors {
              "senderCertificate": Hex.encode(known.bytes), "trustRoot": Hex.encode(zeroRoot.serialized), "time": 31338,
              "senderUuid": "aaaaaaaa-7000-11eb-b32a-33b8a8a487a6", "senderDevice": 1],
         ]
-        var next = 1
-        let groups: [[String: Any]] = [["type": "SenderCertificateKAT", "tests": kat], ["type": "SealedSenderV1", "tests": v1],
-                                       ["type": "SealedSenderV2", "tests": v2]].map { group in
-            var group = group
-            group["tests"] = (group["tests"] as! [[String: Any]]).map { test in
-                var test = test
-                test["tcId"] = next
-                test["flags"] = [String]()
-                next += 1
-                return test
-            }
-            return group
-        }
-        return ["algorithm": "Sealed sender v1 and v2 (multi-recipient), libsignal's key schedule", "generatedBy": "crosswire vectors generate",
-                "numberOfTests": next - 1, "header": header, "testGroups": groups]
+        return VectorSuite.file(algorithm: "Sealed sender v1 and v2 (multi-recipient), libsignal's key schedule", header: header,
+                                groups: [("SenderCertificateKAT", kat), ("SealedSenderV1", v1), ("SealedSenderV2", v2)])
     }
 
     static func verify(_ test: VectorFile.Case, type: String) throws -> String? {

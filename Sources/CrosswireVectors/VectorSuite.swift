@@ -53,6 +53,21 @@ public enum VectorSuite {
         return try Hex.decode(hex)
     }
 
+    /// A generated file's top level: the groups with every test numbered (`tcId` from 1, empty `flags`).
+    static func file(algorithm: String, header: [String], groups: [(type: String, tests: [[String: Any]])]) -> [String: Any] {
+        var next = 1
+        let numbered: [[String: Any]] = groups.map { group in
+            ["type": group.type, "tests": group.tests.map { test in
+                var test = test
+                test["tcId"] = next
+                test["flags"] = [String]()
+                next += 1
+                return test
+            }]
+        }
+        return ["algorithm": algorithm, "generatedBy": "crosswire vectors generate", "numberOfTests": next - 1, "header": header, "testGroups": numbered]
+    }
+
     /// The exact bytes a generated file has.
     public static func encode(_ object: [String: Any]) throws -> Data {
         try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys]) + Data("\n".utf8)

@@ -142,21 +142,10 @@ public enum AttachmentCipher {
         let input = try ReadableFile(source)
         var output = try PendingFile(destination: destination)
         var encryptor = try AttachmentEncryptor(key: key, using: entropy)
-        var plaintext = [UInt8](repeating: 0, count: chunkCount)
-        var blob = [UInt8](repeating: 0, count: chunkCount + AttachmentEncryptor.overheadCount)
-        defer { SecretBytes.wipe(&plaintext) }
-        while true {
-            let read = try plaintext.withMutableBytes { buffer throws(AttachmentError) in try input.read(into: buffer) }
-            if read > 0 {
-                try plaintext.withBytes { chunk throws(AttachmentError) in
-                    try blob.withMutableBytes { out throws(AttachmentError) in
-                        let count = try encryptor.update(UnsafeRawBufferPointer(rebasing: chunk[0..<read]), into: out)
-                        try output.write(UnsafeRawBufferPointer(rebasing: out[0..<count]))
-                    }
-                }
-            }
-            if read < chunkCount { break }
+        try pump(input, into: output, overhead: AttachmentEncryptor.overheadCount) { chunk, out throws(AttachmentError) in
+            try encryptor.update(chunk, into: out)
         }
+        var blob = [UInt8](repeating: 0, count: 64 * 1024 + AttachmentEncryptor.overheadCount)
         while true {
             let attachment = try blob.withMutableBytes { out throws(AttachmentError) in
                 let (count, attachment) = try encryptor.finish(into: out)
@@ -176,26 +165,41 @@ public enum AttachmentCipher {
         let input = try ReadableFile(source)
         var output = try PendingFile(destination: destination)
         var decryptor = try AttachmentDecryptor(expecting: reference)
-        var blob = [UInt8](repeating: 0, count: chunkCount)
-        var plaintext = [UInt8](repeating: 0, count: chunkCount + AttachmentDecryptor.overheadCount)
-        defer { SecretBytes.wipe(&plaintext) }
-        while true {
-            let read = try blob.withMutableBytes { buffer throws(AttachmentError) in try input.read(into: buffer) }
-            if read > 0 {
-                try blob.withBytes { chunk throws(AttachmentError) in
-                    try plaintext.withMutableBytes { out throws(AttachmentError) in
-                        let count = try decryptor.update(UnsafeRawBufferPointer(rebasing: chunk[0..<read]), into: out)
-                        try output.write(UnsafeRawBufferPointer(rebasing: out[0..<count]))
-                    }
-                }
-            }
-            if read < chunkCount { break }
+        try pump(input, into: output, overhead: AttachmentDecryptor.overheadCount) { chunk, out throws(AttachmentError) in
+            try decryptor.update(chunk, into: out)
         }
-        try plaintext.withMutableBytes { out throws(AttachmentError) in
+        var last = [UInt8](repeating: 0, count: 16)
+        defer { SecretBytes.wipe(&last) }
+        try last.withMutableBytes { out throws(AttachmentError) in
             let count = try decryptor.finish(into: out)
             try output.write(UnsafeRawBufferPointer(rebasing: out[0..<count]))
         }
         try output.commit()
+    }
+
+    /// Reads `input` in `chunkCount` pieces, lets `step` turn each into output bytes (room: the piece
+    /// plus `overhead`) and writes them to `output`. Both buffers are wiped afterwards: one of them
+    /// held plaintext.
+    private static func pump(_ input: borrowing ReadableFile, into output: borrowing PendingFile, overhead: Int,
+                             _ step: (UnsafeRawBufferPointer, UnsafeMutableRawBufferPointer) throws(AttachmentError) -> Int) throws(AttachmentError) {
+        var chunk = [UInt8](repeating: 0, count: chunkCount)
+        var produced = [UInt8](repeating: 0, count: chunkCount + overhead)
+        defer {
+            SecretBytes.wipe(&chunk)
+            SecretBytes.wipe(&produced)
+        }
+        while true {
+            let read = try chunk.withMutableBytes { buffer throws(AttachmentError) in try input.read(into: buffer) }
+            if read > 0 {
+                try chunk.withBytes { bytes throws(AttachmentError) in
+                    try produced.withMutableBytes { out throws(AttachmentError) in
+                        let count = try step(UnsafeRawBufferPointer(rebasing: bytes[0..<read]), out)
+                        try output.write(UnsafeRawBufferPointer(rebasing: out[0..<count]))
+                    }
+                }
+            }
+            if read < chunkCount { return }
+        }
     }
 
     private static func wrapped(_ error: any Error, _ what: String) -> AttachmentError {
