@@ -6,7 +6,8 @@
 #      interop tests, where a missing peer or binary is a failure rather than a skip;
 #   4. the DocC documentation of every product: no warning, every public declaration documented;
 #   5. the suite again under AddressSanitizer and under ThreadSanitizer (own build folders);
-#   6. a short libFuzzer pass over every fuzz target (scripts/fuzz.sh, 15 s each over 9 targets: 135 s in all).
+#   6. a short libFuzzer pass over every fuzz target (scripts/fuzz.sh, 15 s each over 9 targets: 135 s in all);
+#   7. the server package (Server/): its OpenAPI code matches openapi.yaml, one build, its suite on SQLite.
 # Arguments go to the plain `swift test` and skip steps 4–6 (e.g. ./scripts/test.sh --filter Session);
 # CROSSWIRE_QUICK=1 also skips them.
 set -euo pipefail
@@ -43,3 +44,6 @@ step "AddressSanitizer" env CROSSWIRE_SCALE=0.3 LSAN_OPTIONS="suppressions=$PWD/
     swift test --sanitize=address --scratch-path .build-asan --skip InteropTests
 step "ThreadSanitizer" env CROSSWIRE_SCALE=0.3 swift test --sanitize=thread --scratch-path .build-tsan --skip InteropTests
 step "fuzz (15 s per target)" bash scripts/fuzz.sh 15
+step "server: OpenAPI code matches" bash scripts/openapi.sh check
+step "server: build (once)" swift build --package-path Server --build-tests
+step "server: tests (SQLite)" swift test --package-path Server --skip-build

@@ -1,0 +1,1 @@
+// The package exists for its dependency: `swift run --package-path Server/Tools swift-openapi-generator`.
