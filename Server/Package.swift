@@ -39,6 +39,16 @@ let package = Package(
                 .product(name: "OpenAPIRuntime", package: "swift-openapi-runtime"),
             ]
         ),
+        // DeviceDirectory over the HTTP API: what a client app links to talk to the server.
+        .target(
+            name: "CrosswireDirectoryClient",
+            dependencies: [
+                "CrosswireServerAPI",
+                .product(name: "Crosswire", package: "Crosswire"),
+                .product(name: "CrosswireCrypto", package: "Crosswire"),
+                .product(name: "OpenAPIRuntime", package: "swift-openapi-runtime"),
+            ]
+        ),
         .executableTarget(
             name: "crosswire-server",
             dependencies: ["CrosswireServerCore", .product(name: "ArgumentParser", package: "swift-argument-parser")]
@@ -46,7 +56,7 @@ let package = Package(
         .executableTarget(
             name: "crosswire-client",
             dependencies: [
-                "CrosswireServerAPI",
+                "CrosswireServerAPI", "CrosswireDirectoryClient",
                 .product(name: "Crosswire", package: "Crosswire"),
                 .product(name: "CrosswireSQLite", package: "Crosswire"),
                 .product(name: "OpenAPIRuntime", package: "swift-openapi-runtime"),
@@ -57,7 +67,7 @@ let package = Package(
         .testTarget(
             name: "CrosswireServerTests",
             dependencies: [
-                "CrosswireServerCore", "CrosswireServerAPI",
+                "CrosswireServerCore", "CrosswireServerAPI", "CrosswireDirectoryClient",
                 .product(name: "Crosswire", package: "Crosswire"),
                 .product(name: "CrosswireCrypto", package: "Crosswire"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
