@@ -177,6 +177,9 @@ struct ServerTests {
             #expect(aliceQueue.isEmpty)
             let ids = try queuedForBob.map { try Envelope(serialized: $0).messageID.rawRepresentation }
             let ack = "{\"message_ids\":[\(ids.map { "\"\(Data($0).base64EncodedString())\"" }.joined(separator: ","))]}"
+            // Alice acknowledging Bob's ids touches only her own queue: Bob's is unchanged.
+            #expect(try await status(test, "/v1/messages/acknowledgements", .post, headers: alice.bearer, json: ack).0 == 204)
+            #expect(try await queued(test, token: bob.token).count == 2)
             #expect(try await status(test, "/v1/messages/acknowledgements", .post, headers: bob.bearer, json: ack).0 == 204)
             #expect(try await queued(test, token: bob.token).isEmpty)
             _ = storage
