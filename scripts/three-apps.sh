@@ -45,7 +45,7 @@ show alice-phone send --to messenger:bob "Hi Bob, from WhatsApp!"
 show bob receive
 show alice-laptop receive
 
-say "4. Bob replies from Messenger: both of Alice's devices read it"
+say "4. Bob replies from Messenger: both of Alice's devices read it (anonymous: Bob learned Alice's profile key from her message)"
 show bob send --to whatsapp:alice "Hello Alice! Messenger here."
 show alice-phone receive
 show alice-laptop receive

@@ -48,6 +48,9 @@ public actor HTTPDeviceDirectory: DeviceDirectory {
     /// Remembers `user`'s access key for sealed sends.
     public func setAccessKey(_ key: [UInt8], for user: UserAddress) { accessKeys[user] = key }
 
+    /// Whether sealed sends to `user` go without this device's credential.
+    public func knowsAccessKey(for user: UserAddress) -> Bool { accessKeys[user] != nil }
+
     func adopt(_ credential: Components.Schemas.Credential) {
         let kept = DeviceCredential(device: credential.device, token: credential.token)
         self.credential = kept

@@ -12,6 +12,8 @@ struct ClientState: Codable {
     var token: String?
     var profileKey: String
     var groups: [String: String] = [:]
+    /// Other accounts' profile keys, learned from their messages: their access keys derive from them.
+    var contacts: [String: String]? = [:]
 
     static func url(_ folder: URL) -> URL { folder.appendingPathComponent("state.json") }
 

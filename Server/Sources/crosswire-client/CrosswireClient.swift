@@ -60,14 +60,23 @@ struct Session {
         let credential = state.device.flatMap { device in state.token.map { DeviceCredential(device: device, token: $0) } }
         let directory = HTTPDeviceDirectory(serverURL: url, transport: URLSessionTransport(), credential: credential,
                                             accessKey: HTTPDeviceDirectory.accessKey(profileKey: try Hex.decode(state.profileKey)))
+        for (user, key) in state.contacts ?? [:] {
+            if let address = try? UserAddress(parsing: user), let bytes = try? Hex.decode(key) {
+                await directory.setAccessKey(HTTPDeviceDirectory.accessKey(profileKey: bytes), for: address)
+            }
+        }
         var client: Device?
         if let device = state.device {
-            let root = try await directory.trustRoot()
-            client = Device(address: try DeviceAddress(parsing: device), store: store, directory: directory, policy: SesamePolicy(trustRoot: root))
+            client = Device(address: try DeviceAddress(parsing: device), store: store, directory: directory, policy: try await Session.policy(directory, state))
         } else if requireDevice {
             throw ValidationError("this state folder has no device yet: run register or link first")
         }
         return Session(folder: folder, state: state, store: store, directory: directory, client: client)
+    }
+
+    /// Sealed sender pinned to the server's trust root; this account's profile key in every message.
+    static func policy(_ directory: HTTPDeviceDirectory, _ state: ClientState) async throws -> SesamePolicy {
+        SesamePolicy(trustRoot: try await directory.trustRoot(), profileKey: try SymmetricKey256(rawRepresentation: try Hex.decode(state.profileKey)))
     }
 
     mutating func adoptCredential() async throws {
@@ -104,9 +113,8 @@ struct Register: AsyncParsableCommand {
     func run() async throws {
         var session = try await Session.open(common, requireDevice: false)
         guard session.state.device == nil else { throw ValidationError("this state folder is already \(session.state.device!)") }
-        let root = try await session.directory.trustRoot()
         let client = try await Device.registerPrimary(try CrosswireClient_user(app, user), store: session.store, directory: session.directory,
-                                                      policy: SesamePolicy(trustRoot: root))
+                                                      policy: try await Session.policy(session.directory, session.state))
         try await session.adoptCredential()
         printJSON(["device": client.address.description])
     }
@@ -137,8 +145,8 @@ struct Link: AsyncParsableCommand {
             }
         }
         try await session.adoptCredential()
-        let root = try await session.directory.trustRoot()
-        let (client, attestation) = try await Device.link(approval!, store: session.store, directory: session.directory, policy: SesamePolicy(trustRoot: root))
+        let (client, attestation) = try await Device.link(approval!, store: session.store, directory: session.directory,
+                                                          policy: try await Session.policy(session.directory, session.state))
         try await session.directory.attest(code: code, attestation)
         // Keys can be uploaded once the primary has published the list that names this device.
         while (try? await session.directory.deviceList(for: account).verified(for: account).device(client.address.device)) == nil {
@@ -215,12 +223,18 @@ struct Send: AsyncParsableCommand {
         let session = try await Session.open(common)
         let client = session.client!
         let report: SendReport
+        var anonymous = false
         switch (to, group) {
-        case (let to?, nil): report = try await client.send(text: text, to: try UserAddress(parsing: to))
+        case (let to?, nil):
+            let recipient = try UserAddress(parsing: to)
+            anonymous = await session.directory.knowsAccessKey(for: recipient)
+            report = try await client.send(text: text, to: recipient)
         case (nil, let name?): report = try await client.send(text: text, toGroup: try session.groupID(name))
         default: throw ValidationError("give exactly one of --to and --group")
         }
-        printJSON(["message_id": report.messageID.description, "devices": report.devices.map(\.description), "retries": report.retries])
+        // `anonymous`: the envelopes to the recipient went with its access key, not this device's credential.
+        printJSON(["message_id": report.messageID.description, "devices": report.devices.map(\.description), "retries": report.retries,
+                   "anonymous": anonymous])
     }
 }
 
@@ -298,6 +312,15 @@ struct Receive: AsyncParsableCommand {
                         if message.content.type == .groupUpdate, let group = message.content.groupID, let state = try? await client.group(group) {
                             session.state.groups[state.name] = group.rawRepresentation.hexString
                             try session.save()
+                        }
+                        // A contact's profile key: sealed sends to it go without this device's credential from now on.
+                        if let key = message.content.profileKey, message.sender.user != client.address.user {
+                            let bytes = key.withUnsafeBytes { Array($0) }
+                            if session.state.contacts?[message.sender.user.description] != Hex.encode(bytes) {
+                                session.state.contacts = (session.state.contacts ?? [:]).merging([message.sender.user.description: Hex.encode(bytes)]) { $1 }
+                                try session.save()
+                                await session.directory.setAccessKey(HTTPDeviceDirectory.accessKey(profileKey: bytes), for: message.sender.user)
+                            }
                         }
                     } catch {
                         FileHandle.standardError.write(Data("crosswire-client: refused an envelope from the queue: \(error)\n".utf8))

@@ -48,7 +48,8 @@ extension CrossAppClient {
         let cipher = GroupCipher(store: store, localAddress: address.protocolAddress, entropy: entropy)
         let id = MessageID.random(using: entropy)
         let padded = try ClientError.wrap {
-            try Content(type: content.type, senderTimestamp: content.senderTimestamp, groupID: group, body: content.body)
+            try Content(type: content.type, senderTimestamp: content.senderTimestamp, groupID: group, body: content.body,
+                        profileKey: content.profileKey ?? policy.profileKey)
         }.padded
         record = try await rotateIfNeeded(record, members: members)
         var message: SenderKeyMessage?

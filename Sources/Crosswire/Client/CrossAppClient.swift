@@ -176,6 +176,7 @@ public actor CrossAppClient<Store: SignalProtocolStore, Directory: DeviceDirecto
     /// without sending anything twice to a device that got it.
     @discardableResult
     public func send(_ content: Content, to user: UserAddress) async throws(ClientError) -> SendReport {
+        let content = content.carrying(profileKey: policy.profileKey)
         let id = MessageID.random(using: entropy)
         var devices: [DeviceAddress] = [], retries = 0
         if user != address.user {
@@ -185,7 +186,8 @@ public actor CrossAppClient<Store: SignalProtocolStore, Directory: DeviceDirecto
         }
         let copy = try ClientError.wrap {
             try Content(type: content.type, senderTimestamp: content.senderTimestamp, groupID: content.groupID,
-                        senderKeyDistribution: content.senderKeyDistribution, syncDestination: user, body: content.body)
+                        senderKeyDistribution: content.senderKeyDistribution, syncDestination: user, body: content.body,
+                        profileKey: content.profileKey)
         }
         let (reached, tries) = try await fanOut(copy, to: address.user, id: id)
         return SendReport(messageID: id, devices: devices + reached, retries: retries + tries)

@@ -12,13 +12,17 @@ public struct SesamePolicy: Sendable {
     /// travel sealed (v1, SPEC §13) under a sender certificate from the directory, and sealed envelopes
     /// are accepted; copies to one's own devices stay unsealed, as the server knows who sends those.
     public var trustRoot: ECPublicKey?
+    /// This account's profile key, carried in every message it sends (SPEC §12.5): recipients derive
+    /// from it the access key that lets them send sealed messages back without a credential (§15.2).
+    public var profileKey: SymmetricKey256?
 
     /// The defaults, or other values.
     public init(staleRetention: UInt64 = 30 * 24 * 3_600_000, maximumAttempts: Int = 4, session: SessionPolicy = SessionPolicy(),
-                trustRoot: ECPublicKey? = nil) {
+                trustRoot: ECPublicKey? = nil, profileKey: SymmetricKey256? = nil) {
         self.staleRetention = staleRetention
         self.maximumAttempts = maximumAttempts
         self.session = session
         self.trustRoot = trustRoot
+        self.profileKey = profileKey
     }
 }

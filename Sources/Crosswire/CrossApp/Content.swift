@@ -1,3 +1,4 @@
+import CrosswireCrypto
 import CrosswireWire
 
 /// What a message says, inside the ciphertext where no relay reads or changes it (SPEC §12.5): its type,
@@ -21,12 +22,15 @@ public struct Content: Sendable, Equatable {
     public let syncDestination: UserAddress?
     /// The app's payload for `type`, e.g. UTF-8 text. Plaintext: never logged.
     public let body: [UInt8]
+    /// The sender account's profile key, from which a recipient derives the access key that lets it
+    /// send sealed messages back without a credential (SPEC §15.2). Secret.
+    public let profileKey: SymmetricKey256?
 
     /// A content; a distribution without a group id is `missingField`, a body over
     /// `maximumBodyCount` is `tooLarge`, a distribution in the legacy layout is `invalidField`.
     public init(type: ContentType, senderTimestamp: UInt64, groupID: GroupID? = nil,
                 senderKeyDistribution: SenderKeyDistributionMessage? = nil, syncDestination: UserAddress? = nil,
-                body: [UInt8] = []) throws(EnvelopeError) {
+                body: [UInt8] = [], profileKey: SymmetricKey256? = nil) throws(EnvelopeError) {
         if senderKeyDistribution != nil, groupID == nil {
             throw EnvelopeError(.missingField, "a sender-key distribution names its group id")
         }
@@ -42,6 +46,14 @@ public struct Content: Sendable, Equatable {
         self.senderKeyDistribution = senderKeyDistribution
         self.syncDestination = syncDestination
         self.body = body
+        self.profileKey = profileKey
+    }
+
+    /// The same content carrying `profileKey` (when it carries none yet).
+    public func carrying(profileKey: SymmetricKey256?) -> Content {
+        guard self.profileKey == nil, let profileKey else { return self }
+        return try! Content(type: type, senderTimestamp: senderTimestamp, groupID: groupID, senderKeyDistribution: senderKeyDistribution,
+                            syncDestination: syncDestination, body: body, profileKey: profileKey)
     }
 
     /// A text message.
@@ -52,8 +64,8 @@ public struct Content: Sendable, Equatable {
     // MARK: Wire form
 
     /// `{1 type, 2 sender_timestamp, 3 group_id?, 4 sender_key_distribution?, 5 sync_destination?,
-    /// 6 body?}`, ascending, each once; `body` only when non-empty. Contains the distribution's chain
-    /// key when there is one.
+    /// 6 body?, 7 profile_key?}`, ascending, each once; `body` only when non-empty. Contains the
+    /// distribution's chain key and the profile key when there are.
     public var serialized: [UInt8] {
         let distribution = senderKeyDistribution?.serialized, destination = syncDestination?.serialized
         var count = ProtobufWriter.uintFieldCount(field: 1, UInt64(type.rawValue)) + ProtobufWriter.uintFieldCount(field: 2, senderTimestamp)
@@ -61,6 +73,7 @@ public struct Content: Sendable, Equatable {
         if let distribution { count += ProtobufWriter.bytesFieldCount(field: 4, count: distribution.count) }
         if let destination { count += ProtobufWriter.bytesFieldCount(field: 5, count: destination.count) }
         if !body.isEmpty { count += ProtobufWriter.bytesFieldCount(field: 6, count: body.count) }
+        if profileKey != nil { count += ProtobufWriter.bytesFieldCount(field: 7, count: 32) }
         var writer = ProtobufWriter(reservingCapacity: count)
         writer.appendUInt(field: 1, UInt64(type.rawValue))
         writer.appendUInt(field: 2, senderTimestamp)
@@ -68,6 +81,7 @@ public struct Content: Sendable, Equatable {
         if let distribution { writer.appendBytes(field: 4, distribution) }
         if let destination { writer.appendBytes(field: 5, destination) }
         if !body.isEmpty { writer.appendBytes(field: 6, body) }
+        if let profileKey { writer.appendSecret(field: 7, profileKey) }
         return writer.bytes
     }
 
@@ -80,7 +94,7 @@ public struct Content: Sendable, Equatable {
         guard bytes.count <= Self.maximumBodyCount + 4096 else {
             throw EnvelopeError(.tooLarge, "content of \(bytes.count) bytes")
         }
-        let fields = try EnvelopeError.decode("Content") { try ProtobufFields(bytes[...], fields: 6) }
+        let fields = try EnvelopeError.decode("Content") { try ProtobufFields(bytes[...], fields: 7) }
         guard let rawType = try EnvelopeError.decode("Content type", { try fields.uint32(1) }) else {
             throw EnvelopeError(.missingField, "content names its type")
         }
@@ -111,8 +125,15 @@ public struct Content: Sendable, Equatable {
         if let body, body.isEmpty {
             throw EnvelopeError(.invalidField, "an empty body is written as no body field")
         }
+        var profileKey: SymmetricKey256?
+        if let bytes = try EnvelopeError.decode("Content profile key", { try fields.bytes(7) }) {
+            guard let key = try? SymmetricKey256(rawRepresentation: bytes) else {
+                throw EnvelopeError(.invalidField, "a profile key is 32 bytes, got \(bytes.count)")
+            }
+            profileKey = key
+        }
         try self.init(type: type, senderTimestamp: timestamp, groupID: groupID, senderKeyDistribution: distribution,
-                      syncDestination: destination, body: body.map(Array.init) ?? [])
+                      syncDestination: destination, body: body.map(Array.init) ?? [], profileKey: profileKey)
     }
 
     /// Unpads strictly, then decodes.
@@ -128,6 +149,7 @@ extension Content: CustomStringConvertible, CustomDebugStringConvertible, Custom
         if let groupID { parts.append("group \(groupID)") }
         if senderKeyDistribution != nil { parts.append("sender key redacted") }
         if let syncDestination { parts.append("copy of a message to \(syncDestination)") }
+        if profileKey != nil { parts.append("profile key redacted") }
         return "Content(\(parts.joined(separator: ", ")))"
     }
     /// The same redacted text.
