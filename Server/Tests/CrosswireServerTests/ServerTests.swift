@@ -89,7 +89,8 @@ struct ServerTests {
                 ("/v1/accounts", HTTPRequest.Method.post, "not json", 400), ("/v1/accounts", .post, "{}", 400),
                 ("/v1/accounts", .post, "{\"user\":\"nocolon\",\"registration_id\":1,\"identity_key\":\"AA==\",\"device_list\":\"AA==\",\"access_key\":\"AA==\"}", 400),
                 ("/v1/messages", .get, nil, 401), ("/v1/users/whatsapp:alice/devices", .get, nil, 401),
-                ("/v1/nowhere", .get, nil, 404),
+                ("/v1/nowhere", .get, nil, 404), ("/v1/accounts", .get, nil, 405), ("/v1/trust-root", .delete, nil, 405),
+                ("/v1/messages?limit=false", .get, nil, 401),
             ] as [(String, HTTPRequest.Method, String?, Int)] {
                 let (code, body) = try await status(test, uri, method, json: json)
                 #expect(code == expected, "\(method) \(uri): \(code) \(body)")

@@ -3047,6 +3047,29 @@ public enum Operations {
                     }
                 }
             }
+            /// The request is malformed or breaks a rule; the problem says which.
+            ///
+            /// - Remark: Generated from `#/paths//v1/messages/get(getMessages)/responses/400`.
+            ///
+            /// HTTP response code: `400 badRequest`.
+            case badRequest(Components.Responses.BadRequest)
+            /// The associated value of the enum case if `self` is `.badRequest`.
+            ///
+            /// - Throws: An error if `self` is not `.badRequest`.
+            /// - SeeAlso: `.badRequest`.
+            public var badRequest: Components.Responses.BadRequest {
+                get throws {
+                    switch self {
+                    case let .badRequest(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "badRequest",
+                            response: self
+                        )
+                    }
+                }
+            }
             /// No or an unknown credential.
             ///
             /// - Remark: Generated from `#/paths//v1/messages/get(getMessages)/responses/401`.
