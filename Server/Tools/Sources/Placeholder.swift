@@ -1,1 +1,0 @@
-// The package exists for its dependency: `swift run --package-path Server/Tools swift-openapi-generator`.
