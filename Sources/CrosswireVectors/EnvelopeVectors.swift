@@ -131,6 +131,7 @@ enum EnvelopeVectors {
             if let id = content.groupID { fields["groupId"] = Hex.encode(id.rawRepresentation) }
             if let skdm = content.senderKeyDistribution { fields["senderKeyDistribution"] = Hex.encode(skdm.serialized) }
             if let destination = content.syncDestination { fields["syncDestination"] = destination.description }
+            if let key = content.profileKey { fields["profileKey"] = Hex.encode(key.rawRepresentation.unprotectedBytes) }
             cases.append(fields)
         }
         valid("a text message", try .text("hi Bob, from WhatsApp", at: 1_764_590_400_000))
@@ -141,6 +142,8 @@ enum EnvelopeVectors {
               try Content(type: .text, senderTimestamp: 42, syncDestination: try UserAddress(parsing: "messenger:bob"), body: Array("synced".utf8)))
         valid("a type this build does not name (forward compatible)", try Content(type: ContentType(rawValue: 999)!, senderTimestamp: 9, body: [1, 2, 3]))
         valid("a 200-byte body: two padding buckets", try Content(type: .attachment, senderTimestamp: 10, body: entropy.bytes(200)))
+        valid("a text carrying the sender's profile key", try Content.text("with my profile key", at: 11)
+            .carrying(profileKey: try SymmetricKey256(rawRepresentation: [UInt8](repeating: 0x5A, count: 32))))
 
         func invalid(_ comment: String, encoded: [UInt8]? = nil, padded: [UInt8]? = nil, _ error: String) {
             var fields: [String: Any] = ["comment": comment, "result": "invalid", "error": error]
@@ -168,6 +171,8 @@ enum EnvelopeVectors {
         invalid("an empty body field", encoded: w.bytes, "invalidField")
         w = ProtobufWriter(); w.appendUInt(field: 1, 1); w.appendUInt(field: 1, 1); w.appendUInt(field: 2, 5)
         invalid("type written twice", encoded: w.bytes, "invalidMessage")
+        w = ProtobufWriter(); w.appendUInt(field: 1, 1); w.appendUInt(field: 2, 5); w.appendBytes(field: 7, Array(repeating: 1, count: 31))
+        invalid("a profile key of 31 bytes", encoded: w.bytes, "invalidField")
         let good = try Content.text("x", at: 1).padded
         invalid("padding: terminator replaced by 0x00", padded: good.map { $0 == 0x80 ? 0 : $0 }, "invalidPadding")
         invalid("padding: one byte short of the bucket", padded: Array(good.dropLast()), "invalidPadding")
@@ -331,7 +336,8 @@ enum EnvelopeVectors {
             groupID: try test.strings["groupId"].map { hex throws in try GroupID(rawRepresentation: try Hex.decode(hex)) },
             senderKeyDistribution: distribution,
             syncDestination: try test.strings["syncDestination"].map { text throws in try UserAddress(parsing: text) },
-            body: try test.bytes("body"))
+            body: try test.bytes("body"),
+            profileKey: try test.strings["profileKey"].map { hex throws in try SymmetricKey256(rawRepresentation: try Hex.decode(hex)) })
         if try Content(serialized: encoded) != expected { return "decodes to other fields" }
         if try Content(padded: padded) != expected { return "the padded form decodes to other fields" }
         if expected.serialized != encoded { return "encodes to other bytes" }

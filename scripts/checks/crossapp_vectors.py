@@ -174,6 +174,10 @@ def check_content(t):
     if c.HasField("sync_destination") != ("syncDestination" in t) or (
             c.HasField("sync_destination") and address(c.sync_destination, False) != t["syncDestination"]):
         fail(t["tcId"], "sync destination")
+    if c.HasField("profile_key") != ("profileKey" in t) or (c.HasField("profile_key") and c.profile_key.hex() != t["profileKey"]):
+        fail(t["tcId"], "profile key")
+    if c.HasField("profile_key") and len(c.profile_key) != 32:
+        fail(t["tcId"], "a profile key is 32 bytes")
     if pad(raw).hex() != t["padded"]:
         fail(t["tcId"], "padding")
 
