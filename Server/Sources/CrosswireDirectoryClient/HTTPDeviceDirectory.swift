@@ -120,11 +120,17 @@ public actor HTTPDeviceDirectory: DeviceDirectory {
         }
         var bundles: [PreKeyBundle] = []
         for bundle in answer.bundles {
+            // Every id from the server is range-checked: a hostile account's numbers never trap here.
+            guard let registrationID = Self.registration(bundle.registrationId), let deviceID = Self.device(bundle.deviceId),
+                  let signedID = UInt32(exactly: bundle.signedPrekey.id), bundle.oneTimePrekey.map({ UInt32(exactly: $0.id) != nil }) ?? true,
+                  bundle.kemPrekey.map({ UInt32(exactly: $0.id) != nil }) ?? true else {
+                throw DirectoryError(.invalidRequest, "a bundle of \(user) carries an id out of range")
+            }
             do {
                 let identity = try IdentityKey(serialized: Array(bundle.identityKey.data))
                 bundles.append(try PreKeyBundle(
-                    registrationID: RegistrationID(rawValue: UInt32(bundle.registrationId))!, deviceID: DeviceID(UInt32(bundle.deviceId)), identityKey: identity,
-                    signedPreKeyID: SignedPreKeyID(UInt32(bundle.signedPrekey.id)), signedPreKey: try ECPublicKey(serialized: bundle.signedPrekey.key.data),
+                    registrationID: registrationID, deviceID: deviceID, identityKey: identity,
+                    signedPreKeyID: SignedPreKeyID(signedID), signedPreKey: try ECPublicKey(serialized: bundle.signedPrekey.key.data),
                     signedPreKeySignature: Array(bundle.signedPrekey.signature.data),
                     preKeyID: bundle.oneTimePrekey.map { PreKeyID(UInt32($0.id)) }, preKey: try bundle.oneTimePrekey.map { try ECPublicKey(serialized: $0.key.data) },
                     kemPreKeyID: bundle.kemPrekey.map { KEMPreKeyID(UInt32($0.id)) }, kemPreKey: try bundle.kemPrekey.map { try MLKEMPublicKey(serialized: $0.key.data) },
@@ -153,11 +159,11 @@ public actor HTTPDeviceDirectory: DeviceDirectory {
         case .ok: return
         case .conflict(let conflict):
             let problem = try Self.json { try conflict.body.json }
-            throw DirectoryError(.mismatchedDevices, problem.reason, missing: problem.missing.map { DeviceID(UInt32($0)) },
-                                 extra: problem.extra.map { DeviceID(UInt32($0)) })
+            throw DirectoryError(.mismatchedDevices, problem.reason, missing: problem.missing.compactMap(Self.device),
+                                 extra: problem.extra.compactMap(Self.device))
         case .gone(let gone):
             let problem = try Self.json { try gone.body.json }
-            throw DirectoryError(.staleDevices, problem.reason, stale: problem.stale.map { DeviceID(UInt32($0)) })
+            throw DirectoryError(.staleDevices, problem.reason, stale: problem.stale.compactMap(Self.device))
         default:
             throw Self.failure(output)
         }
@@ -203,7 +209,8 @@ public actor HTTPDeviceDirectory: DeviceDirectory {
     public func linkRequest(code: String) async throws(DirectoryError) -> LinkRequest {
         let answer = try await call { try await client.getLinkRequest(path: .init(code: code)).ok.body.json }
         do {
-            return LinkRequest(user: try UserAddress(parsing: answer.user), registrationID: RegistrationID(rawValue: UInt32(answer.registrationId))!,
+            guard let registrationID = Self.registration(answer.registrationId) else { throw DirectoryError(.invalidRequest, "a registration id out of range") }
+            return LinkRequest(user: try UserAddress(parsing: answer.user), registrationID: registrationID,
                                identityKey: try IdentityKey(serialized: Array(answer.identityKey.data)))
         } catch {
             throw DirectoryError(.invalidRequest, "the link request does not decode")
@@ -265,6 +272,17 @@ public actor HTTPDeviceDirectory: DeviceDirectory {
         } catch {
             throw DirectoryError(.invalidRequest, "the attestation does not decode")
         }
+    }
+
+    // MARK: Checked numbers
+
+    static func registration(_ value: Int) -> RegistrationID? {
+        UInt32(exactly: value).flatMap { RegistrationID(rawValue: $0) }
+    }
+
+    static func device(_ value: Int) -> DeviceID? {
+        guard (1...127).contains(value) else { return nil }
+        return DeviceID(UInt32(value))
     }
 
     // MARK: Errors

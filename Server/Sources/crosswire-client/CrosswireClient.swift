@@ -323,7 +323,14 @@ struct Receive: AsyncParsableCommand {
                             }
                         }
                     } catch {
+                        // Transient (the server or the store failed): stop without acknowledging; the envelope comes again.
+                        if let failure = error as? ClientError, failure.code == .directoryFailure || failure.code == .storeFailure { throw error }
+                        // Refused for good (tampered, a replay, an unknown sender): recorded so a redelivery is only
+                        // acknowledged, then acknowledged.
                         FileHandle.standardError.write(Data("crosswire-client: refused an envelope from the queue: \(error)\n".utf8))
+                        try await store.transaction(.device) { t in
+                            try t.database.execute(sql: "INSERT OR IGNORE INTO cli_inbox (message_id, sender, json, shown) VALUES (?, '', '', 1)", arguments: [id])
+                        }
                     }
                 }
                 if Receive.killAt == "stored" { kill(getpid(), SIGKILL) }
@@ -344,7 +351,9 @@ struct Receive: AsyncParsableCommand {
     /// The JSON line of a text message (copies of one's own sends included); other contents are kept as ''.
     static func line(for message: ReceivedMessage, groupNames: [String: String]) -> String {
         guard message.content.type == .text else { return "" }
-        var object: [String: Any] = ["from": message.sender.description, "text": String(decoding: message.content.body, as: UTF8.self)]
+        // With its message id: a line shown again after a kill between printing and marking it shown is recognizable.
+        var object: [String: Any] = ["from": message.sender.description, "text": String(decoding: message.content.body, as: UTF8.self),
+                                     "message_id": message.messageID.description]
         if let group = message.content.groupID { object["group"] = groupNames[group.rawRepresentation.hexString] ?? group.rawRepresentation.hexString }
         if let destination = message.content.syncDestination { object["to"] = destination.description }
         let data = try! JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])

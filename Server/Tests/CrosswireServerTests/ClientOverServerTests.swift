@@ -59,6 +59,9 @@ struct ClientOverServerTests {
             let approval = try await primary.approve(try await primaryDirectory.linkRequest(code: code))
             try await primaryDirectory.approve(code: code, approval)
             let collected = try #require(try await directory.collectApproval(code: code))
+            // The credential is handed out once, and until the list names the device it reads no queue.
+            await #expect(throws: DirectoryError.self) { _ = try await directory.collectApproval(code: code) }
+            await #expect(throws: DirectoryError.self) { _ = try await directory.pending(for: collected.identity.address) }
             let root = try await directory.trustRoot()
             let (companion, attestation) = try await Client.link(collected, store: store, directory: directory, policy: SesamePolicy(trustRoot: root), entropy: entropy)
             try await directory.attest(code: code, attestation)

@@ -187,6 +187,31 @@ struct ServerTests {
         }
     }
 
+    @Test("numbers out of range are 400, never a trap: registration ids, device ids, prekey ids, list versions")
+    func ranges() async throws {
+        try await withServer { client, test, _ in
+            let bob = try await client.register("messenger:bob", seed: 21)
+            let entropy = SeededEntropy(seed: 22)
+            let pair = IdentityKeyPair.generate(using: entropy)
+            let user = try UserAddress(parsing: "whatsapp:eve")
+            for (registration, version) in [(-1, UInt64(1)), (Int(Int32.max) * 4, 1), (100, UInt64.max)] {
+                let primary = try DeviceIdentity(user: user, deviceID: DeviceID(1), registrationID: RegistrationID(rawValue: 100)!, identityKey: pair.identityKey, addedAt: 1)
+                let list = try DeviceList(user: user, version: version, primary: primary, companions: []).signed(by: pair, using: entropy)
+                let json = "{\"user\":\"whatsapp:eve\",\"registration_id\":\(registration),\"identity_key\":\"\(Data(pair.identityKey.serialized).base64EncodedString())\",\"device_list\":\"\(Data(list.serialized).base64EncodedString())\",\"access_key\":\"\(Data(repeating: 1, count: 16).base64EncodedString())\"}"
+                let (code, body) = try await status(test, "/v1/accounts", .post, json: json)
+                #expect(code == 400, "registration \(registration), version \(version): \(code) \(body)")
+            }
+            for uri in ["/v1/users/messenger:bob/bundles?device=-1", "/v1/users/messenger:bob/bundles?device=99999999999"] {
+                let (code, _) = try await status(test, uri, .get, headers: bob.bearer)
+                #expect(code == 400, "\(uri)")
+            }
+            let keys = "{\"identity_key\":\"\(Data(bob.pair.identityKey.serialized).base64EncodedString())\",\"registration_id\":\(bob.registrationID.rawValue),\"one_time_prekeys\":[{\"id\":-5,\"key\":\"\(Data(ECKeyPair.generate().publicKey.serialized).base64EncodedString())\"}],\"kem_prekeys\":[]}"
+            #expect(try await status(test, "/v1/keys", .put, headers: bob.bearer, json: keys).0 == 400)
+            let send = "{\"messages\":[{\"device_id\":1,\"registration_id\":-1,\"envelope\":\"AAAA\"}]}"
+            #expect(try await status(test, "/v1/messages/messenger:bob", .put, headers: bob.bearer, json: send).0 == 400)
+        }
+    }
+
     @Test("a body over the cap is 413, not read")
     func bodyCap() async throws {
         try await withServer { _, test, _ in
@@ -203,7 +228,7 @@ struct ServerTests {
         do {
             let storage = try SQLiteDirectoryStorage(path: path)
             try await storage.createAccount(AccountRow(user: "whatsapp:a", list: [1], version: 1, primaryIdentity: [2], accessKey: [3]),
-                                            primary: DeviceRow(device: 1, registrationID: 5, identityKey: [2]), credential: [9])
+                                            primary: DeviceRow(device: 1, registrationID: 5, identityKey: [2]), credential: [9], identity: [2])
             try await storage.enqueue([QueuedEnvelope(device: 1, messageID: [1], envelope: [4, 5])], user: "whatsapp:a", listVersion: 1, cap: 10)
             await #expect(throws: StorageError.self) {
                 try await storage.enqueue([QueuedEnvelope(device: 1, messageID: [2], envelope: [4])], user: "whatsapp:a", listVersion: 2, cap: 10)

@@ -8,19 +8,22 @@ import Testing
 /// Storage that is down: every call fails as a database that cannot be reached would.
 struct DownStorage: DirectoryStorage {
     func fail<T>() throws(StorageError) -> T { throw StorageError(.unavailable, "the database is down") }
-    func createAccount(_ account: AccountRow, primary: DeviceRow, credential: [UInt8]) async throws(StorageError) { try fail() as Void }
+    func createAccount(_ account: AccountRow, primary: DeviceRow, credential: [UInt8], identity: [UInt8]) async throws(StorageError) { try fail() as Void }
     func account(_ user: String) async throws(StorageError) -> (AccountRow, [DeviceRow])? { try fail() }
     func replaceList(_ account: AccountRow, devices: [DeviceRow], expectedVersion: UInt64) async throws(StorageError) { try fail() as Void }
-    func device(forCredential hash: [UInt8]) async throws(StorageError) -> (user: String, device: Int)? { try fail() }
-    func addCredential(_ hash: [UInt8], user: String, device: Int) async throws(StorageError) { try fail() as Void }
-    func storeKeys(_ keys: KeyUpload, user: String, device: Int) async throws(StorageError) { try fail() as Void }
-    func claimBundle(user: String, device: Int) async throws(StorageError) -> BundleRow? { try fail() }
+    func device(forCredential hash: [UInt8]) async throws(StorageError) -> (user: String, device: Int, identity: [UInt8])? { try fail() }
+    func storeKeys(_ keys: KeyUpload, user: String, device: Int, identity: [UInt8]) async throws(StorageError) { try fail() as Void }
+    func claimBundles(user: String, devices: [Int]) async throws(StorageError) -> [BundleRow]? { try fail() }
     func enqueue(_ envelopes: [QueuedEnvelope], user: String, listVersion: UInt64, cap: Int) async throws(StorageError) { try fail() as Void }
     func pending(user: String, device: Int, limit: Int) async throws(StorageError) -> (envelopes: [[UInt8]], more: Bool) { try fail() }
     func acknowledge(_ messageIDs: [[UInt8]], user: String, device: Int) async throws(StorageError) { try fail() as Void }
     func createLink(_ link: LinkRow) async throws(StorageError) { try fail() as Void }
     func link(_ code: String) async throws(StorageError) -> LinkRow? { try fail() }
-    func updateLink(_ link: LinkRow) async throws(StorageError) { try fail() as Void }
+    func approveLink(_ code: String, approval: [[UInt8]], credential: [UInt8], token: String, device: Int, identity: [UInt8]) async throws(StorageError) {
+        try fail() as Void
+    }
+    func collectLinkToken(_ code: String) async throws(StorageError) -> String? { try fail() }
+    func attestLink(_ code: String, attestation: [UInt8]) async throws(StorageError) { try fail() as Void }
     func count(_ key: String, window: Int64, now: Int64) async throws(StorageError) -> Int { try fail() }
 }
 

@@ -392,7 +392,9 @@ public actor CrossAppClient<Store: SignalProtocolStore, Directory: DeviceDirecto
                 : try SealedSenderV2.open(envelope.ciphertext, recipient: pair)
         }
         let certificate = content.senderCertificate
-        try ClientError.wrap { try certificate.validate(trustRoot: trustRoot, at: now()) }
+        // At the time the server accepted the envelope, as libsignal does: a message read hours later is not refused
+        // because its certificate has expired since.
+        try ClientError.wrap { try certificate.validate(trustRoot: trustRoot, at: envelope.serverTimestamp ?? now()) }
         let sender = try ClientError.wrap {
             try DeviceAddress(user: try UserAddress(parsing: certificate.senderUUID), device: certificate.senderDevice)
         }

@@ -20,6 +20,8 @@ public enum Caller {
 public struct AuthenticationMiddleware: ServerMiddleware {
     let storage: any DirectoryStorage
     static let open: Set<String> = ["registerAccount", "getTrustRoot", "requestLink", "getLinkApproval", "sendMessages"]
+    /// What a linked device may do before the primary publishes the list that names it.
+    static let beforeListing: Set<String> = ["putLinkAttestation", "getDeviceList", "getTrustRoot"]
 
     public init(storage: any DirectoryStorage) { self.storage = storage }
 
@@ -37,14 +39,28 @@ public struct AuthenticationMiddleware: ServerMiddleware {
         guard parts.count == 2, parts[0].lowercased() == "bearer", parts[1].count <= 128 else {
             throw APIFailure.unauthorized("the Authorization header is not a bearer token")
         }
-        let found: (user: String, device: Int)?
+        let found: (user: String, device: Int, identity: [UInt8])?
         do {
             found = try await storage.device(forCredential: Self.hash(String(parts[1])))
         } catch {
             throw APIFailure.storage(error)
         }
-        guard let found, let user = try? UserAddress(parsing: found.user), let address = try? DeviceAddress(user: user, device: DeviceID(UInt32(found.device))) else {
+        guard let found, let user = try? UserAddress(parsing: found.user), (1...127).contains(found.device),
+              let address = try? DeviceAddress(user: user, device: DeviceID(UInt32(found.device))) else {
             throw APIFailure.unauthorized("unknown credential")
+        }
+        // The credential is good only while its device is listed with the identity it was issued for; a
+        // companion approved but not yet listed may only countersign and read lists.
+        if !Self.beforeListing.contains(operationID) {
+            let account: (AccountRow, [DeviceRow])?
+            do {
+                account = try await storage.account(found.user)
+            } catch {
+                throw APIFailure.storage(error)
+            }
+            guard let devices = account?.1, devices.contains(where: { $0.device == found.device && $0.identityKey == found.identity }) else {
+                throw APIFailure.unauthorized("this credential's device is not listed with its identity")
+            }
         }
         return try await Caller.$device.withValue(address) { try await next(request, body, metadata) }
     }

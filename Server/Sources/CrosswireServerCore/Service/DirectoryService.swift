@@ -55,6 +55,30 @@ public struct DirectoryService: APIProtocol {
 
     static func bytes(_ value: Base64EncodedData) -> [UInt8] { Array(value.data) }
 
+    /// A registration id from a request: 1…16380, else 400 (never a trapping conversion).
+    static func registrationID(_ value: Int) throws(APIFailure) -> UInt32 {
+        guard (1...16380).contains(value) else { throw .badRequest("invalidRequest", "a registration id is 1…16380, got \(value)") }
+        return UInt32(value)
+    }
+
+    /// A device id from a request: 1…127, else 400.
+    static func deviceID(_ value: Int) throws(APIFailure) -> DeviceID {
+        guard (1...127).contains(value) else { throw .badRequest("invalidRequest", "a device id is 1…127, got \(value)") }
+        return DeviceID(UInt32(value))
+    }
+
+    /// A prekey id from a request: 0…2²⁴−1, else 400.
+    static func prekeyID(_ value: Int) throws(APIFailure) -> Int {
+        guard (0...0xFF_FFFF).contains(value) else { throw .badRequest("invalidRequest", "a prekey id is 0…16777215, got \(value)") }
+        return value
+    }
+
+    /// A list version that fits the storage's signed 64-bit column.
+    static func storable(_ list: VerifiedDeviceList) throws(APIFailure) -> VerifiedDeviceList {
+        guard list.version <= UInt64(Int64.max) else { throw .badRequest("invalidList", "a list version is at most 2^63 - 1") }
+        return list
+    }
+
     static func identity(_ value: Base64EncodedData) throws(APIFailure) -> IdentityKey {
         do {
             return try IdentityKey(serialized: bytes(value))
@@ -97,11 +121,12 @@ public struct DirectoryService: APIProtocol {
     public func registerAccount(_ input: Operations.RegisterAccount.Input) async throws -> Operations.RegisterAccount.Output {
         guard case .json(let body) = input.body else { throw APIFailure.badRequest("invalidRequest", "JSON body expected") }
         let user = try Self.user(body.user)
-        let list = try Self.verify(Self.bytes(body.deviceList), for: user)
+        let list = try Self.storable(try Self.verify(Self.bytes(body.deviceList), for: user))
         let identity = try Self.identity(body.identityKey)
-        guard list.devices.count == 1, list.primaryIdentity == identity,
-              list.devices[0].registrationID.rawValue == UInt32(body.registrationId) else {
-            throw APIFailure.badRequest("invalidList", "a new account's list holds only its primary, with this identity and registration id")
+        let registration = try Self.registrationID(body.registrationId)
+        guard list.devices.count == 1, list.primaryIdentity == identity, list.devices[0].deviceID == DeviceID(1),
+              list.devices[0].registrationID.rawValue == registration else {
+            throw APIFailure.badRequest("invalidList", "a new account's list holds only its primary, device 1, with this identity and registration id")
         }
         let accessKey = Self.bytes(body.accessKey)
         guard accessKey.count == 16 else { throw APIFailure.badRequest("invalidAccessKey", "an access key is 16 bytes") }
@@ -110,7 +135,7 @@ public struct DirectoryService: APIProtocol {
         try await stored { () async throws(StorageError) in
             try await storage.createAccount(AccountRow(user: user.description, list: list.signed.serialized, version: list.version,
                                                        primaryIdentity: identity.serialized, accessKey: accessKey),
-                                            primary: Self.rows(list)[0], credential: AuthenticationMiddleware.hash(token))
+                                            primary: Self.rows(list)[0], credential: AuthenticationMiddleware.hash(token), identity: identity.serialized)
         }
         return .created(.init(body: .json(credential(for: primary.address, token: token))))
     }
@@ -132,7 +157,7 @@ public struct DirectoryService: APIProtocol {
         let user = try Self.user(input.path.user)
         guard caller.user == user, caller.device == DeviceID(1) else { throw APIFailure.forbidden("only \(user)'s primary publishes its list") }
         let (row, current) = try await account(user)
-        let next = try Self.verify(Self.bytes(body.deviceList), for: user)
+        let next = try Self.storable(try Self.verify(Self.bytes(body.deviceList), for: user))
         guard next.primaryIdentity == current.primaryIdentity else {
             throw APIFailure.forbidden("a new primary identity re-registers the account")
         }
@@ -155,6 +180,7 @@ public struct DirectoryService: APIProtocol {
         guard case .json(let body) = input.body else { throw APIFailure.badRequest("invalidRequest", "JSON body expected") }
         let user = try Self.user(body.user)
         _ = try Self.identity(body.identityKey)
+        _ = try Self.registrationID(body.registrationId)
         _ = try await account(user)
         let count = try await stored { () async throws(StorageError) in try await storage.count("link:\(user)", window: 60_000, now: Int64(now())) }
         guard count <= limits.linkRequestsPerMinute else { throw APIFailure(.tooManyRequests, "rateLimited", "too many link requests for \(user)") }
@@ -190,7 +216,7 @@ public struct DirectoryService: APIProtocol {
 
     public func approveLink(_ input: Operations.ApproveLink.Input) async throws -> Operations.ApproveLink.Output {
         guard case .json(let body) = input.body else { throw APIFailure.badRequest("invalidRequest", "JSON body expected") }
-        var link = try await primaryLink(input.path.code)
+        let link = try await primaryLink(input.path.code)
         guard link.approval == nil else { throw APIFailure.conflict("exists", "this link is approved already") }
         let identity: DeviceIdentity
         do {
@@ -208,26 +234,29 @@ public struct DirectoryService: APIProtocol {
                                                        for: DeviceAttestation.accountLabel + Self.bytes(body.deviceIdentity)) else {
             throw APIFailure.badRequest("invalidApproval", "the account signature does not verify under the primary's identity")
         }
-        let token = Self.token()
-        try await stored { () async throws(StorageError) in
-            try await storage.addCredential(AuthenticationMiddleware.hash(token), user: link.user, device: Int(identity.deviceID.rawValue))
+        guard identity.deviceID != DeviceID(1), current.device(identity.deviceID) == nil else {
+            throw APIFailure.conflict("deviceTaken", "device \(identity.deviceID) is the primary or already listed")
         }
-        link.approval = [Self.bytes(body.deviceIdentity), Self.bytes(body.accountSignature), Self.bytes(body.primaryIdentity)]
-        link.companionToken = token
-        try await stored { () async throws(StorageError) in try await storage.updateLink(link) }
+        let token = Self.token()
+        // The approval, the companion's credential and its token for collection, in one conditional write.
+        try await stored { () async throws(StorageError) in
+            try await storage.approveLink(link.code, approval: [Self.bytes(body.deviceIdentity), Self.bytes(body.accountSignature), Self.bytes(body.primaryIdentity)],
+                                          credential: AuthenticationMiddleware.hash(token), token: token, device: Int(identity.deviceID.rawValue),
+                                          identity: identity.identityKey.serialized)
+        }
         return .noContent(.init())
     }
 
     public func getLinkApproval(_ input: Operations.GetLinkApproval.Input) async throws -> Operations.GetLinkApproval.Output {
-        var link = try await link(input.path.code)
+        let link = try await link(input.path.code)
         guard let approval = link.approval, approval.count == 3 else { return .accepted(.init()) }
-        guard let token = link.companionToken, !link.collected else { throw APIFailure(.gone, "collected", "this approval was collected") }
         guard let identity = try? DeviceIdentity(serialized: approval[0][...]) else {
             throw APIFailure(.serviceUnavailable, "unavailable", "a stored approval does not decode")
         }
-        link.companionToken = nil
-        link.collected = true
-        try await stored { () async throws(StorageError) in try await storage.updateLink(link) }
+        // Read and cleared in one write: exactly one caller gets the token.
+        guard let token = try await stored({ () async throws(StorageError) in try await storage.collectLinkToken(link.code) }) else {
+            throw APIFailure(.gone, "collected", "this approval was collected")
+        }
         return .ok(.init(body: .json(.init(
             approval: .init(deviceIdentity: Base64EncodedData(approval[0]), accountSignature: Base64EncodedData(approval[1]),
                             primaryIdentity: Base64EncodedData(approval[2])),
@@ -237,7 +266,7 @@ public struct DirectoryService: APIProtocol {
     public func putLinkAttestation(_ input: Operations.PutLinkAttestation.Input) async throws -> Operations.PutLinkAttestation.Output {
         let caller = try Caller.required()
         guard case .json(let body) = input.body else { throw APIFailure.badRequest("invalidRequest", "JSON body expected") }
-        var link = try await link(input.path.code)
+        let link = try await link(input.path.code)
         guard let approval = link.approval, let identity = try? DeviceIdentity(serialized: approval[0][...]), identity.address == caller else {
             throw APIFailure.forbidden("only the approved device countersigns")
         }
@@ -249,8 +278,7 @@ public struct DirectoryService: APIProtocol {
         } catch {
             throw APIFailure.badRequest("invalidAttestation", "the attestation does not decode")
         }
-        link.attestation = Self.bytes(body.attestation)
-        try await stored { () async throws(StorageError) in try await storage.updateLink(link) }
+        try await stored { () async throws(StorageError) in try await storage.attestLink(link.code, attestation: Self.bytes(body.attestation)) }
         return .noContent(.init())
     }
 
@@ -268,7 +296,7 @@ public struct DirectoryService: APIProtocol {
         let (_, list) = try await account(caller.user)
         guard let listed = list.device(caller.device) else { throw APIFailure.forbidden("\(caller) is not on its account's list") }
         let identity = try Self.identity(body.identityKey)
-        guard identity == listed.identityKey, UInt32(body.registrationId) == listed.registrationID.rawValue else {
+        guard identity == listed.identityKey, try Self.registrationID(body.registrationId) == listed.registrationID.rawValue else {
             throw APIFailure.forbidden("the keys of \(caller) are not those its list names")
         }
         var upload = KeyUpload(signed: nil, oneTime: [], kem: [])
@@ -277,21 +305,24 @@ public struct DirectoryService: APIProtocol {
             guard (try? ECPublicKey(serialized: key[...])) != nil, identity.isValidSignature(Self.bytes(signed.signature), for: key) else {
                 throw APIFailure.badRequest("invalidSignature", "the signed prekey's signature does not verify")
             }
-            upload.signed = PreKeyRow(id: signed.id, key: key, signature: Self.bytes(signed.signature))
+            upload.signed = PreKeyRow(id: try Self.prekeyID(signed.id), key: key, signature: Self.bytes(signed.signature))
         }
         for prekey in body.oneTimePrekeys {
             let key = Self.bytes(prekey.key)
             guard (try? ECPublicKey(serialized: key[...])) != nil else { throw APIFailure.badRequest("invalidKey", "one-time prekey \(prekey.id) is not a Curve25519 key") }
-            upload.oneTime.append(PreKeyRow(id: prekey.id, key: key))
+            upload.oneTime.append(PreKeyRow(id: try Self.prekeyID(prekey.id), key: key))
         }
         for prekey in body.kemPrekeys {
             let key = Self.bytes(prekey.key)
             guard (try? MLKEMPublicKey(serialized: key)) != nil, identity.isValidSignature(Self.bytes(prekey.signature), for: key) else {
                 throw APIFailure.badRequest("invalidSignature", "KEM prekey \(prekey.id) is not a signed ML-KEM-1024 key")
             }
-            upload.kem.append(PreKeyRow(id: prekey.id, key: key, signature: Self.bytes(prekey.signature), lastResort: prekey.lastResort))
+            upload.kem.append(PreKeyRow(id: try Self.prekeyID(prekey.id), key: key, signature: Self.bytes(prekey.signature), lastResort: prekey.lastResort))
         }
-        try await stored { () async throws(StorageError) in try await storage.storeKeys(upload, user: caller.user.description, device: Int(caller.device.rawValue)) }
+        guard body.oneTimePrekeys.count <= 200, body.kemPrekeys.count <= 200 else { throw APIFailure.badRequest("invalidRequest", "at most 200 prekeys of each kind") }
+        try await stored { () async throws(StorageError) in
+            try await storage.storeKeys(upload, user: caller.user.description, device: Int(caller.device.rawValue), identity: identity.serialized)
+        }
         return .noContent(.init())
     }
 
@@ -305,12 +336,17 @@ public struct DirectoryService: APIProtocol {
         let count = try await stored { () async throws(StorageError) in try await storage.count("bundles:\(caller)", window: 60_000, now: Int64(now())) }
         guard count <= limits.bundleFetchesPerMinute else { throw APIFailure(.tooManyRequests, "rateLimited", "too many bundle fetches by \(caller)") }
         let (_, list) = try await account(user)
+        // Every id is checked before any prekey is claimed, so a refusal burns none.
+        let listed = try devices.map { id throws(APIFailure) in
+            guard let device = list.device(try Self.deviceID(id)) else { throw APIFailure.notFound("\(user)/\(id) is not listed") }
+            return (id, device)
+        }
+        // All or none: a device without keys yet is 404 and no other device's prekey is claimed.
+        guard let rows = try await stored({ () async throws(StorageError) in try await storage.claimBundles(user: user.description, devices: devices) }) else {
+            throw APIFailure.notFound("a device of \(user) has no keys yet")
+        }
         var bundles: [Components.Schemas.Bundle] = []
-        for id in devices {
-            guard let listed = list.device(DeviceID(UInt32(id))) else { throw APIFailure.notFound("\(user)/\(id) is not listed") }
-            guard let row = try await stored({ () async throws(StorageError) in try await storage.claimBundle(user: user.description, device: id) }) else {
-                throw APIFailure.notFound("\(user)/\(id) has no keys")
-            }
+        for ((id, listed), row) in zip(listed, rows) {
             bundles.append(.init(
                 deviceId: id, registrationId: Int(listed.registrationID.rawValue), identityKey: Base64EncodedData(listed.identityKey.serialized),
                 signedPrekey: .init(id: row.signed.id, key: Base64EncodedData(row.signed.key), signature: Base64EncodedData(row.signed.signature)),
@@ -344,6 +380,8 @@ public struct DirectoryService: APIProtocol {
         }
         var envelopes: [QueuedEnvelope] = [], named: [Int] = []
         for message in body.messages {
+            _ = try Self.deviceID(message.deviceId)
+            _ = try Self.registrationID(message.registrationId)
             let envelope: Envelope
             do {
                 envelope = try Envelope(serialized: Self.bytes(message.envelope))
@@ -367,7 +405,7 @@ public struct DirectoryService: APIProtocol {
             failure.extra = Set(named).subtracting(expected).sorted()
             throw failure
         }
-        let stale = body.messages.filter { list.device(DeviceID(UInt32($0.deviceId)))?.registrationID.rawValue != UInt32($0.registrationId) }.map(\.deviceId)
+        let stale = body.messages.filter { list.device(DeviceID(UInt32($0.deviceId)))?.registrationID.rawValue != UInt32($0.registrationId) }.map(\.deviceId)  // ranges checked above
         if !stale.isEmpty {
             var failure = APIFailure(.gone, "staleDevices", "devices of \(user) were re-installed")
             failure.stale = stale.sorted()

@@ -23,9 +23,11 @@ public struct ServerKeys: Sendable {
         ServerKeys(trustRootKey: ECKeyPair.generate().privateKey, serverKey: ECKeyPair.generate().privateKey)
     }
 
-    /// The keys in `path`, created there on first use.
+    /// The keys in `path`, created there on first use only: a file that exists but cannot be read is
+    /// an error, never a reason to make new keys (clients pinned the trust root).
     public static func load(from path: String) throws -> ServerKeys {
-        if let text = try? String(contentsOfFile: path, encoding: .utf8) {
+        if FileManager.default.fileExists(atPath: path) {
+            guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { throw ServerKeysError(path: path) }
             let lines = text.split(separator: "\n").map(String.init)
             guard lines.count >= 2 else { throw ServerKeysError(path: path) }
             return ServerKeys(trustRootKey: try ECPrivateKey(rawRepresentation: try Hex.decode(lines[0])),
@@ -33,9 +35,12 @@ public struct ServerKeys: Sendable {
         }
         let root = ECKeyPair.generate().privateKey, server = ECKeyPair.generate().privateKey
         let text = Hex.encode(root.rawRepresentation.unprotectedBytes) + "\n" + Hex.encode(server.rawRepresentation.unprotectedBytes) + "\n"
-        guard FileManager.default.createFile(atPath: path, contents: Data(text.utf8), attributes: [.posixPermissions: 0o600]) else {
-            throw ServerKeysError(path: path)
-        }
+        // O_EXCL: two servers starting at once never write over each other's keys; synced before use.
+        let descriptor = open(path, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0o600)
+        guard descriptor >= 0 else { throw ServerKeysError(path: path) }
+        defer { close(descriptor) }
+        let bytes = Array(text.utf8)
+        guard write(descriptor, bytes, bytes.count) == bytes.count, fsync(descriptor) == 0 else { throw ServerKeysError(path: path) }
         return ServerKeys(trustRootKey: root, serverKey: server)
     }
 }

@@ -5,23 +5,22 @@
 public protocol DirectoryStorage: Sendable {
     /// Creates an account with its first list, its primary device and the primary's credential
     /// (`exists` when the user is taken).
-    func createAccount(_ account: AccountRow, primary: DeviceRow, credential: [UInt8]) async throws(StorageError)
+    func createAccount(_ account: AccountRow, primary: DeviceRow, credential: [UInt8], identity: [UInt8]) async throws(StorageError)
     /// The account of `user`, with its devices.
     func account(_ user: String) async throws(StorageError) -> (AccountRow, [DeviceRow])?
     /// Replaces the list when the stored version is still `expectedVersion` (else `conflict`): devices
     /// not in `devices` lose their keys, queue and credentials; a device whose identity key changed
     /// loses its keys.
     func replaceList(_ account: AccountRow, devices: [DeviceRow], expectedVersion: UInt64) async throws(StorageError)
-    /// The device a credential hash belongs to.
-    func device(forCredential hash: [UInt8]) async throws(StorageError) -> (user: String, device: Int)?
-    /// Adds a credential for a device.
-    func addCredential(_ hash: [UInt8], user: String, device: Int) async throws(StorageError)
-    /// Stores keys of a device: a signed prekey replaces the old one, one-time prekeys are added, a
-    /// last-resort KEM prekey replaces the old last-resort one.
-    func storeKeys(_ keys: KeyUpload, user: String, device: Int) async throws(StorageError)
-    /// A device's bundle parts, claiming its oldest one-time prekey and one-time KEM prekey (else the
-    /// last-resort one) in the same transaction: each is handed out exactly once.
-    func claimBundle(user: String, device: Int) async throws(StorageError) -> BundleRow?
+    /// The device a credential hash belongs to, with the identity key it was issued for.
+    func device(forCredential hash: [UInt8]) async throws(StorageError) -> (user: String, device: Int, identity: [UInt8])?
+    /// Stores keys of a device while it is listed with `identity` (else `conflict`): a signed prekey
+    /// replaces the old one, one-time prekeys are added, a last-resort KEM prekey replaces the old one.
+    func storeKeys(_ keys: KeyUpload, user: String, device: Int, identity: [UInt8]) async throws(StorageError)
+    /// The bundle parts of each of `devices`, claiming each one's oldest one-time prekey and one-time KEM
+    /// prekey (else the last-resort one), all in one transaction: each is handed out exactly once, and
+    /// when a device has no signed prekey nothing is claimed (`nil`).
+    func claimBundles(user: String, devices: [Int]) async throws(StorageError) -> [BundleRow]?
     /// Queues envelopes for devices of `user` when the list is still at `listVersion` (else `conflict`),
     /// all or none; `queueFull` when one queue would pass `cap`. Re-queuing a message id is a no-op.
     func enqueue(_ envelopes: [QueuedEnvelope], user: String, listVersion: UInt64, cap: Int) async throws(StorageError)
@@ -34,8 +33,13 @@ public protocol DirectoryStorage: Sendable {
     func createLink(_ link: LinkRow) async throws(StorageError)
     /// The link behind a code.
     func link(_ code: String) async throws(StorageError) -> LinkRow?
-    /// Updates a link (approval, token collected, attestation).
-    func updateLink(_ link: LinkRow) async throws(StorageError)
+    /// Approves a link once (`exists` when it was): stores the approval, the companion's credential (for
+    /// `identity` at `device`) and its token for collection, in one transaction.
+    func approveLink(_ code: String, approval: [[UInt8]], credential: [UInt8], token: String, device: Int, identity: [UInt8]) async throws(StorageError)
+    /// The companion's token, read and cleared in one transaction: `nil` once collected.
+    func collectLinkToken(_ code: String) async throws(StorageError) -> String?
+    /// Stores the companion's attestation.
+    func attestLink(_ code: String, attestation: [UInt8]) async throws(StorageError)
     /// Counts an event against a key (rate limits): returns the count within the current window.
     func count(_ key: String, window: Int64, now: Int64) async throws(StorageError) -> Int
 }

@@ -47,6 +47,11 @@ public final class SQLiteDirectoryStorage: DirectoryStorage {
                 CREATE TABLE rate_counts (key TEXT NOT NULL, window INTEGER NOT NULL, count INTEGER NOT NULL, PRIMARY KEY (key, window));
                 """)
         }
+        // Credentials name the identity key they were issued for: a device id given to another device
+        // does not inherit them.
+        migrator.registerMigration("v2") { db in
+            try db.execute(sql: "ALTER TABLE credentials ADD COLUMN identity_key BLOB NOT NULL DEFAULT x''")
+        }
         return migrator
     }
 
@@ -70,7 +75,7 @@ public final class SQLiteDirectoryStorage: DirectoryStorage {
         }
     }
 
-    public func createAccount(_ account: AccountRow, primary: DeviceRow, credential: [UInt8]) async throws(StorageError) {
+    public func createAccount(_ account: AccountRow, primary: DeviceRow, credential: [UInt8], identity: [UInt8]) async throws(StorageError) {
         try await write("create \(account.user)") { db in
             if try Bool.fetchOne(db, sql: "SELECT 1 FROM accounts WHERE user = ?", arguments: [account.user]) == true {
                 throw StorageError(.exists, "\(account.user) is registered")
@@ -78,7 +83,8 @@ public final class SQLiteDirectoryStorage: DirectoryStorage {
             try db.execute(sql: "INSERT INTO accounts (user, list, version, primary_identity, access_key) VALUES (?, ?, ?, ?, ?)",
                            arguments: [account.user, Data(account.list), Int64(account.version), Data(account.primaryIdentity), Data(account.accessKey)])
             try Self.insert(primary, user: account.user, db)
-            try db.execute(sql: "INSERT INTO credentials (hash, user, device) VALUES (?, ?, ?)", arguments: [Data(credential), account.user, primary.device])
+            try db.execute(sql: "INSERT INTO credentials (hash, user, device, identity_key) VALUES (?, ?, ?, ?)",
+                           arguments: [Data(credential), account.user, primary.device, Data(identity)])
         }
     }
 
@@ -120,25 +126,29 @@ public final class SQLiteDirectoryStorage: DirectoryStorage {
                     try db.execute(sql: "DELETE FROM credentials WHERE user = ? AND device = ?", arguments: [account.user, device])
                 }
             }
+            // A listed id keeps only the credentials of the identity now listed there.
+            for device in devices {
+                try db.execute(sql: "DELETE FROM credentials WHERE user = ? AND device = ? AND identity_key != ?",
+                               arguments: [account.user, device.device, Data(device.identityKey)])
+            }
             try db.execute(sql: "DELETE FROM devices WHERE user = ?", arguments: [account.user])
             for device in devices { try Self.insert(device, user: account.user, db) }
         }
     }
 
-    public func device(forCredential hash: [UInt8]) async throws(StorageError) -> (user: String, device: Int)? {
+    public func device(forCredential hash: [UInt8]) async throws(StorageError) -> (user: String, device: Int, identity: [UInt8])? {
         try await read("read a credential") { db in
-            try Row.fetchOne(db, sql: "SELECT user, device FROM credentials WHERE hash = ?", arguments: [Data(hash)]).map { ($0["user"], $0["device"]) }
+            try Row.fetchOne(db, sql: "SELECT user, device, identity_key FROM credentials WHERE hash = ?", arguments: [Data(hash)])
+                .map { ($0["user"], $0["device"], [UInt8]($0["identity_key"] as Data)) }
         }
     }
 
-    public func addCredential(_ hash: [UInt8], user: String, device: Int) async throws(StorageError) {
-        try await write("add a credential") { db in
-            try db.execute(sql: "INSERT INTO credentials (hash, user, device) VALUES (?, ?, ?)", arguments: [Data(hash), user, device])
-        }
-    }
-
-    public func storeKeys(_ keys: KeyUpload, user: String, device: Int) async throws(StorageError) {
+    public func storeKeys(_ keys: KeyUpload, user: String, device: Int, identity: [UInt8]) async throws(StorageError) {
         try await write("store keys of \(user)/\(device)") { db in
+            guard try Bool.fetchOne(db, sql: "SELECT 1 FROM devices WHERE user = ? AND device = ? AND identity_key = ?",
+                                    arguments: [user, device, Data(identity)]) == true else {
+                throw StorageError(.conflict, "\(user)/\(device) is no longer listed with this identity")
+            }
             if let signed = keys.signed {
                 try db.execute(sql: "INSERT OR REPLACE INTO signed_prekeys (user, device, id, key, signature) VALUES (?, ?, ?, ?, ?)",
                                arguments: [user, device, signed.id, Data(signed.key), Data(signed.signature)])
@@ -157,9 +167,28 @@ public final class SQLiteDirectoryStorage: DirectoryStorage {
         }
     }
 
-    public func claimBundle(user: String, device: Int) async throws(StorageError) -> BundleRow? {
-        try await write("claim a bundle of \(user)/\(device)") { db in
-            guard let signed = try Row.fetchOne(db, sql: "SELECT id, key, signature FROM signed_prekeys WHERE user = ? AND device = ?",
+    public func claimBundles(user: String, devices: [Int]) async throws(StorageError) -> [BundleRow]? {
+        do {
+            return try await pool.write { db in
+                var rows: [BundleRow] = []
+                for device in devices {
+                    guard let row = try Self.claim(user: user, device: device, db) else { throw NoKeys() }
+                    rows.append(row)
+                }
+                return rows
+            }
+        } catch is NoKeys {
+            return nil  // rolled back: nothing claimed
+        } catch {
+            throw StorageError(.unavailable, "claim bundles of \(user): \(error)")
+        }
+    }
+
+    /// Thrown inside the claim transaction to roll it back when a device has no keys.
+    struct NoKeys: Error {}
+
+    static func claim(user: String, device: Int, _ db: Database) throws -> BundleRow? {
+        guard let signed = try Row.fetchOne(db, sql: "SELECT id, key, signature FROM signed_prekeys WHERE user = ? AND device = ?",
                                                 arguments: [user, device]) else { return nil }
             var bundle = BundleRow(signed: PreKeyRow(id: signed["id"], key: [UInt8](signed["key"] as Data), signature: [UInt8](signed["signature"] as Data)))
             if let row = try Row.fetchOne(db, sql: "SELECT seq, id, key FROM one_time_prekeys WHERE user = ? AND device = ? ORDER BY seq LIMIT 1",
@@ -175,8 +204,7 @@ public final class SQLiteDirectoryStorage: DirectoryStorage {
                 if !lastResort { try db.execute(sql: "DELETE FROM kem_prekeys WHERE seq = ?", arguments: [row["seq"] as Int64]) }
                 bundle.kem = PreKeyRow(id: row["id"], key: [UInt8](row["key"] as Data), signature: [UInt8](row["signature"] as Data), lastResort: lastResort)
             }
-            return bundle
-        }
+        return bundle
     }
 
     public func enqueue(_ envelopes: [QueuedEnvelope], user: String, listVersion: UInt64, cap: Int) async throws(StorageError) {
@@ -228,11 +256,30 @@ public final class SQLiteDirectoryStorage: DirectoryStorage {
         }
     }
 
-    public func updateLink(_ link: LinkRow) async throws(StorageError) {
-        try await write("update a link") { db in
-            try db.execute(sql: "UPDATE links SET approval = ?, companion_token = ?, collected = ?, attestation = ? WHERE code = ?",
-                           arguments: [link.approval.map { Data(Self.join($0)) }, link.companionToken, link.collected,
-                                       link.attestation.map { Data($0) }, link.code])
+    public func approveLink(_ code: String, approval: [[UInt8]], credential: [UInt8], token: String, device: Int, identity: [UInt8]) async throws(StorageError) {
+        try await write("approve a link") { db in
+            try db.execute(sql: "UPDATE links SET approval = ?, companion_token = ? WHERE code = ? AND approval IS NULL",
+                           arguments: [Data(Self.join(approval)), token, code])
+            guard db.changesCount == 1 else { throw StorageError(.exists, "this link is approved already") }
+            let user = try String.fetchOne(db, sql: "SELECT user FROM links WHERE code = ?", arguments: [code]) ?? ""
+            try db.execute(sql: "INSERT INTO credentials (hash, user, device, identity_key) VALUES (?, ?, ?, ?)",
+                           arguments: [Data(credential), user, device, Data(identity)])
+        }
+    }
+
+    public func collectLinkToken(_ code: String) async throws(StorageError) -> String? {
+        try await write("collect a link's credential") { db in
+            guard let token = try String.fetchOne(db, sql: "SELECT companion_token FROM links WHERE code = ? AND collected = 0", arguments: [code]) else {
+                return nil
+            }
+            try db.execute(sql: "UPDATE links SET companion_token = NULL, collected = 1 WHERE code = ?", arguments: [code])
+            return token
+        }
+    }
+
+    public func attestLink(_ code: String, attestation: [UInt8]) async throws(StorageError) {
+        try await write("store a link's attestation") { db in
+            try db.execute(sql: "UPDATE links SET attestation = ? WHERE code = ?", arguments: [Data(attestation), code])
         }
     }
 
