@@ -78,7 +78,7 @@ show alice-phone receive
 if client alice-laptop receive >"$work/laptop.out" 2>"$work/laptop.err"; then
     echo "  alice-laptop: received $(wc -l <"$work/laptop.out") messages"
 else
-    echo "  alice-laptop: refused: $(grep -o 'unauthorized.*' "$work/laptop.err" | head -1 | cut -c1-100)"
+    echo "  alice-laptop: refused by the server: $(grep -o "credential's device[^\"]*\|unknown credential" "$work/laptop.err" | head -1)"
 fi
 
 say "8. What the server stored: public keys, signed lists and ciphertext only"
