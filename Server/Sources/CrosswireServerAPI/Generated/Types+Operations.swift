@@ -2102,7 +2102,7 @@ public enum Operations {
                     self.body = body
                 }
             }
-            /// One bundle per device that has keys.
+            /// One bundle per requested device, in order (all or none; 404 when one has no keys yet).
             ///
             /// - Remark: Generated from `#/paths//v1/users/{user}/bundles/get(getBundles)/responses/200`.
             ///
